@@ -1,0 +1,123 @@
+"""What an import did, and its text form for the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from models import Precision
+
+#: Longest title shown in a change line.
+TITLE_WIDTH = 70
+
+
+@dataclass(frozen=True)
+class EventChange:
+    uid: str
+    section: str
+    title: str
+    line: int | None
+    labels: tuple[str, ...]
+    #: Field -> (old, new).
+    changes: dict[str, tuple[Any, Any]]
+
+
+@dataclass
+class ImportReport:
+    symbol: str
+    document_date: dt.date
+    filename: str
+    sha256: str
+    #: False when the same bytes were imported before and nothing was done.
+    imported: bool = True
+    previous_import: dt.datetime | None = None
+    sections: int = 0
+    new_sections: list[str] = field(default_factory=list)
+    events: int = 0
+    occurrences: int = 0
+    created: list[EventChange] = field(default_factory=list)
+    updated: list[EventChange] = field(default_factory=list)
+    removed: list[EventChange] = field(default_factory=list)
+    restored: list[EventChange] = field(default_factory=list)
+    unchanged: int = 0
+    conflicts: list[EventChange] = field(default_factory=list)
+    by_precision: Counter[str] = field(default_factory=Counter)
+    by_status: Counter[str] = field(default_factory=Counter)
+    #: (line, date cell, why) for every cell that could not be read.
+    unreadable: list[tuple[int, str, str]] = field(default_factory=list)
+    #: (line, date cell, how) for every year taken from neighbouring rows.
+    inferred: list[tuple[int, str, str]] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def first_import(self) -> bool:
+        return not (
+            self.updated or self.removed or self.restored or self.unchanged or self.conflicts
+        )
+
+
+def render(report: ImportReport, *, dry_run: bool = False) -> str:
+    """The summary printed by ``calendar-svc ingest``."""
+    head = f"{report.symbol} of {report.document_date:%-d %B %Y} ({report.filename})"
+    if not report.imported:
+        when = (
+            f"{report.previous_import:%Y-%m-%d %H:%M} UTC" if report.previous_import else "before"
+        )
+        return f"{head}: already imported ({when}); nothing to do\n"
+    lines = [f"{head}: {'dry run, nothing written' if dry_run else 'imported'}"]
+    lines.append(f"  sections: {report.sections} ({len(report.new_sections)} new)")
+    lines.append(
+        f"  events: {report.events} ({len(report.created)} new, {len(report.updated)} changed,"
+        f" {report.unchanged} unchanged, {len(report.removed)} removed,"
+        f" {len(report.restored)} listed again)"
+    )
+    lines.append(f"  occurrences: {report.occurrences}")
+    order = [p.value for p in Precision]
+    lines.append("  precision: " + _counts(report.by_precision, order))
+    lines.append(
+        "  status: "
+        + _counts(report.by_status, ["confirmed", "tentative", "cancelled", "postponed"])
+    )
+    lines.append(f"  unreadable date cells: {len(report.unreadable) or 'none'}")
+    lines.extend(f"    line {line}: {cell!r}: {why}" for line, cell, why in report.unreadable)
+    lines.append(f"  years inferred: {len(report.inferred) or 'none'}")
+    lines.extend(f"    line {line}: {cell!r}: {how}" for line, cell, how in report.inferred)
+    lines.append(f"  conflicts with hand edits: {len(report.conflicts) or 'none'}")
+    lines.extend("    " + _change("!", c) for c in report.conflicts)
+    for notice in report.notices:
+        lines.append(f"  notice: {notice}")
+    changes = [*report.updated, *report.restored, *report.removed]
+    if not report.first_import:
+        changes = [*report.created, *changes]
+    if changes:
+        lines.append("changes:")
+        marks = {"new": "+", "removed": "-"}
+        for change in changes:
+            lines.append("  " + _change(marks.get(change.labels[0], "~"), change))
+    return "\n".join(lines) + "\n"
+
+
+def _counts(counter: Counter[str], order: list[str]) -> str:
+    return ", ".join(f"{key} {counter[key]}" for key in order if counter[key]) or "none"
+
+
+def _change(mark: str, change: EventChange) -> str:
+    title = (
+        change.title if len(change.title) <= TITLE_WIDTH else change.title[: TITLE_WIDTH - 1] + "…"
+    )
+    where = f" line {change.line}" if change.line else ""
+    text = f"{mark} {change.section}{where}: {title} [{', '.join(change.labels)}]"
+    details = [
+        f"{name}: {_show(old)} -> {_show(new)}"
+        for name, (old, new) in change.changes.items()
+        if name in {"raw_date", "status", "title", "location"}
+    ]
+    return text + ("; " + "; ".join(details) if details else "")
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "-"
+    return repr(getattr(value, "value", value))

@@ -1,0 +1,167 @@
+"""Configuration: the default TOML, an optional file, the environment, overrides.
+
+The order is fixed (later wins): ``config/default.toml`` (bundled in the wheel as
+``calendar_svc/default.toml``), the file named by ``CALENDAR_SVC_CONFIG``,
+environment variables ``CALENDAR_SVC_<SECTION>_<KEY>`` (``CALENDAR_SVC_<KEY>``
+for top-level keys), then ``overrides`` from the caller (tests, ``--db``).
+The result is validated into a frozen :class:`Settings`; an unknown key or a
+value of the wrong type is a :class:`~calendar_svc.errors.ConfigError`, so a
+typo in a deployment file fails loudly instead of being ignored.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from calendar_svc.errors import ConfigError
+
+ENV_PREFIX = "CALENDAR_SVC_"
+#: Environment variables with the prefix that are not configuration keys.
+NON_CONFIG_ENV = frozenset({"CALENDAR_SVC_CONFIG", "CALENDAR_SVC_NOW"})
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    #: SQLAlchemy URL; empty means the embedded SQLite file in the instance folder.
+    url: str
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    max_bytes: int
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    host: str
+    port: int
+
+
+@dataclass(frozen=True)
+class Settings:
+    base_url: str
+    database: DatabaseSettings
+    ingest: IngestSettings
+    server: ServerSettings
+
+
+def default_config_text() -> str:
+    """Return the text of the default configuration file.
+
+    A wheel carries it inside the package; an editable install or a checkout
+    reads ``config/default.toml`` beside the packages.
+    """
+    bundled = resources.files("calendar_svc").joinpath("default.toml")
+    if bundled.is_file():
+        return bundled.read_text(encoding="utf-8")
+    return (Path(__file__).resolve().parent.parent / "config" / "default.toml").read_text(
+        encoding="utf-8"
+    )
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
+) -> Settings:
+    """Build the settings from the four layers.
+
+    Args:
+        env: the environment to read (``os.environ`` when None).
+        overrides: nested mapping applied last, e.g. ``{"database": {"url": ...}}``.
+
+    Raises:
+        ConfigError: a file cannot be read, or a key or value is not valid.
+    """
+    env = os.environ if env is None else env
+    defaults = tomllib.loads(default_config_text())
+    merged = copy.deepcopy(defaults)
+    config_file = env.get("CALENDAR_SVC_CONFIG")
+    if config_file:
+        _merge(merged, _read_file(Path(config_file)), defaults, where=config_file)
+    _merge(merged, _from_env(env, defaults), defaults, where="environment")
+    if overrides:
+        _merge(merged, overrides, defaults, where="overrides")
+    return Settings(
+        base_url=merged["base_url"].rstrip("/"),
+        database=DatabaseSettings(**merged["database"]),
+        ingest=IngestSettings(**merged["ingest"]),
+        server=ServerSettings(**merged["server"]),
+    )
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except OSError as exc:
+        raise ConfigError(f"cannot read configuration file {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"configuration file {path} is not valid TOML: {exc}") from exc
+
+
+def _from_env(env: Mapping[str, str], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """Map ``CALENDAR_SVC_*`` variables onto the keys the defaults define."""
+    known: dict[str, tuple[str | None, str]] = {}
+    for key, value in defaults.items():
+        if isinstance(value, dict):
+            for sub in value:
+                known[f"{ENV_PREFIX}{key}_{sub}".upper()] = (key, sub)
+        else:
+            known[f"{ENV_PREFIX}{key}".upper()] = (None, key)
+    result: dict[str, Any] = {}
+    for name, raw in env.items():
+        if not name.startswith(ENV_PREFIX) or name in NON_CONFIG_ENV:
+            continue
+        if name not in known:
+            raise ConfigError(f"{name} is not a configuration setting")
+        section, key = known[name]
+        default = defaults[section][key] if section else defaults[key]
+        value = _coerce(raw, default, name)
+        if section:
+            result.setdefault(section, {})[key] = value
+        else:
+            result[key] = value
+    return result
+
+
+def _coerce(raw: str, default: Any, name: str) -> Any:
+    if isinstance(default, bool):
+        if raw.lower() in {"1", "true", "yes", "on"}:
+            return True
+        if raw.lower() in {"0", "false", "no", "off"}:
+            return False
+        raise ConfigError(f"{name}={raw!r} is not a boolean")
+    if isinstance(default, int):
+        try:
+            return int(raw.replace("_", ""))
+        except ValueError:
+            raise ConfigError(f"{name}={raw!r} is not an integer") from None
+    if isinstance(default, list):
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    return raw
+
+
+def _merge(
+    target: dict[str, Any], layer: Mapping[str, Any], defaults: Mapping[str, Any], *, where: str
+) -> None:
+    """Merge ``layer`` into ``target``, checking keys and types against ``defaults``."""
+    for key, value in layer.items():
+        if key not in defaults:
+            raise ConfigError(f"unknown configuration key {key!r} in {where}")
+        default = defaults[key]
+        if isinstance(default, dict):
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"[{key}] in {where} must be a table")
+            _merge(target[key], value, default, where=f"{where} [{key}]")
+            continue
+        if type(value) is not type(default):
+            raise ConfigError(
+                f"{key} in {where} must be {type(default).__name__}, not {type(value).__name__}"
+            )
+        target[key] = value

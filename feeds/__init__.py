@@ -1,0 +1,1 @@
+"""ICS feeds: building calendars and feed scopes (see DESIGN.md section 5)."""

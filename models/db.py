@@ -1,0 +1,115 @@
+"""The declarative base, shared column types, and engine/session construction.
+
+There is no module-level engine: callers build one with :func:`make_engine`
+and a session factory with :func:`make_session_factory` (the Flask app factory,
+the scheduler, the tests), and own the transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Any
+
+from sqlalchemy import JSON, DateTime, Engine, Enum, MetaData, String, Text, create_engine, event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, mapped_column, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class TZDateTime(TypeDecorator[dt.datetime]):
+    """An aware UTC instant on every database.
+
+    SQLite keeps no time zone, so values are stored as naive UTC and given
+    ``tzinfo=UTC`` back when loaded. A naive value is refused: it would be
+    ambiguous.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: instants must be timezone-aware")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+intpk = Annotated[int, mapped_column(primary_key=True)]
+#: A short label or name (slugs, symbols, enum values).
+str80 = Annotated[str, mapped_column(String(80))]
+#: Free text of any length (titles, outcomes, raw rows).
+text = Annotated[str, mapped_column(Text)]
+
+
+def str_enum(enum: type[StrEnum], name: str) -> Enum:
+    """Store a ``StrEnum`` by value as a string column with a named CHECK constraint.
+
+    Not a native database enum, so adding a value is a plain migration on
+    PostgreSQL as well.
+    """
+    return Enum(
+        enum,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=40,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {  # noqa: RUF012 (SQLAlchemy reads it as a class attribute)
+        dt.datetime: TZDateTime(),
+        dict[str, Any]: JSON(),
+        list[Any]: JSON(),
+    }
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine; SQLite gets foreign keys, a busy timeout and real transactions.
+
+    pysqlite's own transaction handling defers ``BEGIN`` and ignores
+    ``SAVEPOINT`` semantics; SQLAlchemy's documented recipe hands the
+    transaction to SQLAlchemy so that every write is one transaction and a
+    rollback really undoes it (also inside tests' savepoints).
+    """
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def make_session_factory(engine: Engine) -> sessionmaker:
+    """Return the session factory every caller uses; objects outlive their commit."""
+    return sessionmaker(bind=engine, expire_on_commit=False)

@@ -1,0 +1,156 @@
+"""An event of the note: a meeting, mission or round, with its date facts.
+
+An event keeps its ``uid`` for life: re-imports match it and record changes
+as :class:`~models.revision.EventRevision` rows, bumping ``revision``; an event
+a later note no longer lists is marked ``is_removed``, never deleted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.db import Base, intpk, str80, str_enum, text
+
+if TYPE_CHECKING:
+    from models.document import DocumentVersion
+    from models.occurrence import Occurrence
+    from models.revision import EventRevision
+    from models.section import Section
+
+
+class Status(StrEnum):
+    CONFIRMED = "confirmed"
+    TENTATIVE = "tentative"
+    CANCELLED = "cancelled"
+    POSTPONED = "postponed"
+
+
+class Precision(StrEnum):
+    """The grain of the date expression, finest first (docs/dates.md)."""
+
+    DAY = "day"
+    DAYS = "days"
+    MONTH = "month"
+    MONTHS = "months"
+    QUARTER = "quarter"
+    QUARTERS = "quarters"
+    HALF = "half"
+    SEASON = "season"
+    YEAR = "year"
+    RANGE = "range"
+    UNKNOWN = "unknown"
+
+
+class Confidence(StrEnum):
+    FIRM = "firm"
+    APPROXIMATE = "approximate"
+    TENTATIVE = "tentative"
+    OFF = "off"
+
+
+class Category(StrEnum):
+    JOINT_READMISSION_COMMITTEE = "joint_readmission_committee"
+    VISA_FACILITATION_COMMITTEE = "visa_facilitation_committee"
+    SUBCOMMITTEE = "subcommittee"
+    MINISTERIAL = "ministerial"
+    ARTICLE_25A = "article_25a"
+    SENIOR_OFFICIALS = "senior_officials"
+    NEGOTIATION_ROUND = "negotiation_round"
+    MISSION_OR_VISIT = "mission_or_visit"
+    SUMMIT = "summit"
+    TECHNICAL_MEETING = "technical_meeting"
+    CONFERENCE_OR_FORUM = "conference_or_forum"
+    OTHER = "other"
+
+
+def confidence_of(status: Status, precision: Precision) -> Confidence:
+    """Derive the confidence shown everywhere from status and precision.
+
+    >>> confidence_of(Status.CONFIRMED, Precision.DAYS)
+    <Confidence.FIRM: 'firm'>
+    >>> confidence_of(Status.CONFIRMED, Precision.QUARTER)
+    <Confidence.APPROXIMATE: 'approximate'>
+    >>> confidence_of(Status.TENTATIVE, Precision.DAY)
+    <Confidence.TENTATIVE: 'tentative'>
+    >>> confidence_of(Status.POSTPONED, Precision.DAY)
+    <Confidence.OFF: 'off'>
+    """
+    if status in (Status.CANCELLED, Status.POSTPONED):
+        return Confidence.OFF
+    if status is Status.TENTATIVE or precision is Precision.UNKNOWN:
+        return Confidence.TENTATIVE
+    if precision in (Precision.DAY, Precision.DAYS):
+        return Confidence.FIRM
+    return Confidence.APPROXIMATE
+
+
+class Event(Base):
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("uid"),
+        Index("ix_events_section_id_position", "section_id", "position"),
+    )
+
+    id: Mapped[intpk]
+    #: Issued once, never changed: feeds, reminders and people refer to it.
+    uid: Mapped[str80]
+    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id"))
+    title: Mapped[text]
+    outcome: Mapped[text]
+    category: Mapped[Category] = mapped_column(str_enum(Category, "category"))
+    #: The date cell as the note wrote it.
+    raw_date: Mapped[str] = mapped_column(String(500))
+    status: Mapped[Status] = mapped_column(str_enum(Status, "status"))
+    precision: Mapped[Precision] = mapped_column(str_enum(Precision, "precision"))
+    location: Mapped[str | None] = mapped_column(String(200))
+    #: How the date was read when it needed help, e.g. "year 2023 inferred from
+    #: neighbouring rows".
+    date_note: Mapped[str | None] = mapped_column(String(500))
+    #: The latest document version that lists the event (None for one made by hand).
+    document_version_id: Mapped[int | None] = mapped_column(ForeignKey("document_versions.id"))
+    #: 1-based line of that document on which the event's table row starts.
+    source_line: Mapped[int | None]
+    #: The row's lines as they stand in that document.
+    source_text: Mapped[text]
+    #: Order within the section in that document.
+    position: Mapped[int]
+    revision: Mapped[int] = mapped_column(default=1)
+    #: Edited by a person: imports report differences instead of applying them.
+    is_manual_override: Mapped[bool] = mapped_column(default=False)
+    #: The latest note no longer lists it (kept with its uid and history).
+    is_removed: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+    section: Mapped[Section] = relationship(back_populates="events")
+    document_version: Mapped[DocumentVersion | None] = relationship()
+    occurrences: Mapped[list[Occurrence]] = relationship(
+        back_populates="event",
+        order_by="Occurrence.position",
+        cascade="all, delete-orphan",
+    )
+    revisions: Mapped[list[EventRevision]] = relationship(
+        back_populates="event", order_by="EventRevision.revision"
+    )
+
+    @property
+    def confidence(self) -> Confidence:
+        return confidence_of(self.status, self.precision)
+
+    def __repr__(self) -> str:
+        return f"<Event {self.uid} {self.raw_date!r} {self.title[:40]!r}>"
+
+
+__all__ = [
+    "Category",
+    "Confidence",
+    "Event",
+    "Precision",
+    "Status",
+    "confidence_of",
+]

@@ -1,0 +1,46 @@
+"""The audit trail of an event: what changed, when, and by which import or user."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.db import Base, intpk, str_enum
+
+if TYPE_CHECKING:
+    from models.document import DocumentVersion
+    from models.event import Event
+
+
+class RevisionKind(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    REMOVED = "removed"
+    RESTORED = "restored"
+
+
+class EventRevision(Base):
+    __tablename__ = "event_revisions"
+    __table_args__ = (UniqueConstraint("event_id", "revision"),)
+
+    id: Mapped[intpk]
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    #: The event's revision number after this change (1 for its creation).
+    revision: Mapped[int]
+    kind: Mapped[RevisionKind] = mapped_column(str_enum(RevisionKind, "kind"))
+    #: What the change means to a reader: "date confirmed", "moved", "cancelled", ...
+    labels: Mapped[list[Any]]
+    #: Field -> [old, new]; occurrences as lists of [start, end] ISO dates.
+    changes: Mapped[dict[str, Any]]
+    #: The import that made the change, if an import did.
+    document_version_id: Mapped[int | None] = mapped_column(ForeignKey("document_versions.id"))
+    #: The person who made the change, if a person did.
+    actor: Mapped[str | None] = mapped_column(String(200))
+    changed_at: Mapped[dt.datetime]
+
+    event: Mapped[Event] = relationship(back_populates="revisions")
+    document_version: Mapped[DocumentVersion | None] = relationship()

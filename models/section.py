@@ -1,0 +1,53 @@
+"""A country or process the note has a section (and an events table) for."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.db import Base, intpk, str80, str_enum
+
+if TYPE_CHECKING:
+    from models.event import Event
+
+
+class Group(StrEnum):
+    """The chapters of the note (DESIGN.md section 3); feeds can follow a whole group."""
+
+    AFRICA = "Africa"
+    SOUTHERN_MEDITERRANEAN = "Southern Mediterranean"
+    WESTERN_BALKANS = "Western Balkans"
+    ASIA = "Asia"
+    EASTERN_PARTNERSHIP = "Eastern Partnership"
+    RUSSIA = "Russia"
+    UNITED_STATES = "United States"
+    REGIONAL_PROCESS = "Regional process"
+    GLOBAL_PROCESS = "Global process"
+
+
+class Section(Base):
+    __tablename__ = "sections"
+    __table_args__ = (
+        UniqueConstraint("slug"),
+        UniqueConstraint("iso_code"),
+    )
+
+    id: Mapped[intpk]
+    #: Stable identifier used in feed URLs, e.g. ``cabo-verde``, ``prague-process``.
+    slug: Mapped[str80]
+    name: Mapped[str] = mapped_column(String(200))
+    group: Mapped[Group] = mapped_column(str_enum(Group, "group"))
+    #: ISO 3166-1 alpha-2 code where one exists (Kosovo: XK); None for processes.
+    iso_code: Mapped[str | None] = mapped_column(String(2))
+    #: Order of the section in the latest note that lists it.
+    position: Mapped[int]
+    created_at: Mapped[dt.datetime]
+
+    events: Mapped[list[Event]] = relationship(back_populates="section")
+
+    def __repr__(self) -> str:
+        return f"<Section {self.slug}>"

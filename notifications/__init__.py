@@ -1,0 +1,1 @@
+"""Reminders, digests, mail and the scheduler (see DESIGN.md section 6)."""
