@@ -7,12 +7,21 @@ Imports neither Flask nor the other packages: ``feeds``, ``notifications`` and
 from models.conflict import EventConflict
 from models.db import Base, make_engine, make_session_factory
 from models.document import DocumentVersion
-from models.event import Category, Confidence, Event, Precision, Status, confidence_of
+from models.event import (
+    NOTE_FIELDS,
+    Category,
+    Confidence,
+    Event,
+    Precision,
+    Status,
+    confidence_of,
+)
 from models.occurrence import Occurrence
 from models.revision import EventRevision, RevisionKind
 from models.section import Group, Section
 
 __all__ = [
+    "NOTE_FIELDS",
     "Base",
     "Category",
     "Confidence",

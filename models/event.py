@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -68,6 +68,10 @@ class Category(StrEnum):
     OTHER = "other"
 
 
+#: The fields an import reads from the note (besides the occurrences).
+NOTE_FIELDS = ("title", "outcome", "category", "raw_date", "status", "precision", "location")
+
+
 def confidence_of(status: Status, precision: Precision) -> Confidence:
     """Derive the confidence shown everywhere from status and precision.
 
@@ -122,6 +126,11 @@ class Event(Base):
     revision: Mapped[int] = mapped_column(default=1)
     #: Edited by a person: imports report differences instead of applying them.
     is_manual_override: Mapped[bool] = mapped_column(default=False)
+    #: What the note said (NOTE_FIELDS, "occurrences", "removed") when a person
+    #: first edited the event, moved forward by each import: imports match and
+    #: compare against it, so an edit neither hides the event nor re-raises a
+    #: conflict the note has not changed.
+    note_snapshot: Mapped[dict[str, Any] | None]
     #: The latest note no longer lists it (kept with its uid and history).
     is_removed: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime]
@@ -142,11 +151,26 @@ class Event(Base):
     def confidence(self) -> Confidence:
         return confidence_of(self.status, self.precision)
 
+    def begin_manual_edit(self) -> None:
+        """Record what the note says, before a person changes the event for the first time."""
+        if self.is_manual_override:
+            return
+        snapshot: dict[str, Any] = {
+            name: getattr(getattr(self, name), "value", getattr(self, name)) for name in NOTE_FIELDS
+        }
+        snapshot["occurrences"] = [
+            [o.start.isoformat(), o.end.isoformat()] for o in self.occurrences
+        ]
+        snapshot["removed"] = self.is_removed
+        self.note_snapshot = snapshot
+        self.is_manual_override = True
+
     def __repr__(self) -> str:
         return f"<Event {self.uid} {self.raw_date!r} {self.title[:40]!r}>"
 
 
 __all__ = [
+    "NOTE_FIELDS",
     "Category",
     "Confidence",
     "Event",

@@ -5,7 +5,7 @@ cell it cannot read comes back with precision ``unknown``, no windows and a
 ``problem`` saying why, so the import can keep and report it.
 
 >>> cell = parse_date_cell("Q1/Q2 2024 (tbc)")
->>> cell.windows, cell.precision.value, sorted(cell.markers)
+>>> cell.windows, cell.precision.value, sorted(m.value for m in cell.markers)
 ((Window(start=datetime.date(2024, 1, 1), end=datetime.date(2024, 6, 30)),), 'quarters', ['tbc'])
 >>> parse_date_cell("7-8 February 2024, Nairobi").location
 'Nairobi'
@@ -507,9 +507,12 @@ def _apply_modifier(point: _Point, modifier: str) -> _Point:
 
 
 def _with_year(point: _Point, tokens: list[_Token], j: int) -> tuple[_Point, int]:
-    """Attach a following year ("March 2024", "06 May, 2023") to ``point``."""
-    if j < len(tokens) and tokens[j].kind == "year":
-        return replace(point, year=int(tokens[j].text), explicit_year=True), j + 1
+    """Attach a following year ("March 2024", "06 May, 2023", "half of 2024") to ``point``."""
+    k = j
+    while k < len(tokens) and tokens[k].kind == "word" and tokens[k].text.lower() in {"of", "the"}:
+        k += 1
+    if k < len(tokens) and tokens[k].kind == "year":
+        return replace(point, year=int(tokens[k].text), explicit_year=True), k + 1
     if _is_year_next(tokens, j) and tokens[j].kind == "list" and tokens[j].text == ",":
         return replace(point, year=int(tokens[j + 1].text), explicit_year=True), j + 2
     # "winter 2023/24" is handled by the caller as a span; "Q1/Q2" likewise.
@@ -551,6 +554,7 @@ def _fill_missing(items: list[_Item], default_year: int | None) -> bool:
     next_year: int | None = None
     following: _Point | None = None
     for point in reversed(points):
+        own_month = point.unit != "day" or point.month is not None
         if point.unit == "day" and point.month is None:
             point.month = next_month
             if point.month is None:
@@ -558,9 +562,11 @@ def _fill_missing(items: list[_Item], default_year: int | None) -> bool:
                 return False
         if point.year is None:
             point.year = next_year
-            # Items are chronological: "December, 8 January 2023" is December 2022.
+            # Items are chronological: "December, 8 January 2023" is December 2022;
+            # but "10-5 March" borrows March: a bad span, not 10 March last year.
             if (
-                following is not None
+                own_month
+                and following is not None
                 and point.year is not None
                 and _sort_key(point) > _sort_key(following)
             ):

@@ -27,6 +27,7 @@ from calendar_svc.ingest.report import EventChange, ImportReport
 from calendar_svc.ingest.sections import SectionIdentity
 from calendar_svc.ingest.source import SourceFile
 from models import (
+    NOTE_FIELDS,
     Category,
     Confidence,
     DocumentVersion,
@@ -44,7 +45,7 @@ from models import (
 #: Namespace of event uids: uuid5 of the import that first saw the event.
 UID_NAMESPACE = uuid.UUID("5d6c8a4e-2f0b-4b8e-9a53-6e1f3c1d7a90")
 #: Fields whose change is a new revision of the event.
-TRACKED_FIELDS = ("title", "outcome", "category", "raw_date", "status", "precision", "location")
+TRACKED_FIELDS = NOTE_FIELDS
 BATCH = 500
 
 
@@ -204,13 +205,18 @@ def _iso_free(existing: dict[str, Section], identity: SectionIdentity) -> bool:
 
 @dataclass
 class _Stored:
-    """An event as read for matching (plain values, not ORM objects)."""
+    """An event as read for matching (plain values, not ORM objects).
+
+    ``values``, ``windows`` and ``note_removed`` are what the note last said:
+    the event's own fields, or its ``note_snapshot`` once a person edited it.
+    """
 
     id: int
     uid: str
     section_id: int
     values: dict[str, Any]
     windows: tuple[Window, ...]
+    note_removed: bool
     revision: int
     is_manual_override: bool
     is_removed: bool
@@ -234,7 +240,7 @@ class _Applier:
         self.slugs: dict[int, str] = {}
 
     def apply(self, drafts: Sequence[EventDraft], section_ids: dict[str, int]) -> None:
-        self.slugs = dict(self.session.execute(select(Section.id, Section.slug)).tuples().all())
+        self.slugs = dict(self.session.execute(select(Section.id, Section.slug)).all())
         stored = self._load()
         by_section: dict[int, list[_Stored]] = defaultdict(list)
         for event in stored:
@@ -290,23 +296,38 @@ class _Applier:
                 Event.is_manual_override,
                 Event.is_removed,
                 Event.document_version_id,
+                Event.note_snapshot,
                 *columns,
             ).order_by(Event.id)
         )
-        return [
-            _Stored(
-                id=row.id,
-                uid=row.uid,
-                section_id=row.section_id,
-                values={name: getattr(row, name) for name in TRACKED_FIELDS},
-                windows=tuple(windows[row.id]),
-                revision=row.revision,
-                is_manual_override=row.is_manual_override,
-                is_removed=row.is_removed,
-                from_note=row.document_version_id is not None,
+        stored = []
+        for row in rows:
+            snapshot = row.note_snapshot
+            if snapshot is None:
+                values = {name: getattr(row, name) for name in TRACKED_FIELDS}
+                note_windows, note_removed = tuple(windows[row.id]), row.is_removed
+            else:
+                values = _from_snapshot(snapshot)
+                note_windows = tuple(
+                    Window(dt.date.fromisoformat(a), dt.date.fromisoformat(b))
+                    for a, b in snapshot["occurrences"]
+                )
+                note_removed = snapshot["removed"]
+            stored.append(
+                _Stored(
+                    id=row.id,
+                    uid=row.uid,
+                    section_id=row.section_id,
+                    values=values,
+                    windows=note_windows,
+                    note_removed=note_removed,
+                    revision=row.revision,
+                    is_manual_override=row.is_manual_override,
+                    is_removed=row.is_removed,
+                    from_note=row.document_version_id is not None,
+                )
             )
-            for row in rows
-        ]
+        return stored
 
     def _matched(self, event: _Stored, draft: EventDraft) -> None:
         changes = _differences(event, draft)
@@ -319,8 +340,12 @@ class _Applier:
             "date_note": draft.date_note,
         }
         if event.is_manual_override:
-            if changes or event.is_removed:
+            if event.note_removed:
+                changes = {"removed": (True, False), **changes}
+            if changes:
                 self._conflict(event, draft.title, changes)
+                pointers["note_snapshot"] = _snapshot(draft)
+            self.updates.append(pointers)
             return
         labels = _labels(event, draft, changes)
         if event.is_removed:
@@ -345,11 +370,13 @@ class _Applier:
         (self.report.restored if event.is_removed else self.report.updated).append(change)
 
     def _unlisted(self, event: _Stored) -> None:
-        if event.is_removed or not event.from_note:
+        if event.note_removed or not event.from_note:
             return  # already removed, or made by hand: the note never listed it
         changes = {"removed": (False, True)}
         if event.is_manual_override:
             self._conflict(event, event.values["title"], changes)
+            snapshot = _to_snapshot(event.values, event.windows) | {"removed": True}
+            self.updates.append({"id": event.id, "note_snapshot": snapshot})
             return
         revision = event.revision + 1
         self.updates.append(
@@ -430,15 +457,16 @@ class _Applier:
 
     def _write(self) -> None:
         session = self.session
-        if self.new_events:
-            for chunk in _chunks(self.new_events):
-                ids = session.execute(
-                    insert(Event).returning(Event.id, Event.uid, sort_by_parameter_order=True),
-                    chunk,
-                ).all()
-                for event_id, uid in ids:
-                    self.replaced_windows[event_id] = self.new_windows[uid]
-                    self._revision(event_id, 1, RevisionKind.CREATED, ("new",), {})
+        for chunk in _chunks(self.new_events):
+            # Plain executemany, then the ids by uid: RETURNING in parameter
+            # order makes SQLite fall back to one statement per row.
+            session.execute(insert(Event), chunk)
+            uids = [row["uid"] for row in chunk]
+            for event_id, uid in session.execute(
+                select(Event.id, Event.uid).where(Event.uid.in_(uids))
+            ):
+                self.replaced_windows[event_id] = self.new_windows[uid]
+                self._revision(event_id, 1, RevisionKind.CREATED, ("new",), {})
         if self.updates:
             for chunk in _chunks(self.updates):
                 session.execute(update(Event), chunk)
@@ -486,6 +514,10 @@ def _labels(
         labels.append("date confirmed")
     elif old_conf is Confidence.FIRM and new_conf in (Confidence.TENTATIVE, Confidence.APPROXIMATE):
         labels.append("date unconfirmed")
+    elif (old_status, new_status) == (Status.TENTATIVE, Status.CONFIRMED):
+        labels.append("no longer tbc")
+    elif (old_status, new_status) == (Status.CONFIRMED, Status.TENTATIVE):
+        labels.append("now tbc")
     if "occurrences" in changes and event.windows and draft.windows:
         old_hull = (min(w.start for w in event.windows), max(w.end for w in event.windows))
         inside = all(old_hull[0] <= w.start and w.end <= old_hull[1] for w in draft.windows)
@@ -504,6 +536,25 @@ def _labels(
     if not labels and changes:
         labels.append("date wording changed" if "raw_date" in changes else "details changed")
     return tuple(labels)
+
+
+def _snapshot(draft: EventDraft) -> dict[str, Any]:
+    return _to_snapshot({name: getattr(draft, name) for name in TRACKED_FIELDS}, draft.windows)
+
+
+def _to_snapshot(values: dict[str, Any], windows: Sequence[Window]) -> dict[str, Any]:
+    snapshot = {name: _plain(value) for name, value in values.items()}
+    snapshot["occurrences"] = _plain(tuple(windows))
+    snapshot["removed"] = False
+    return snapshot
+
+
+def _from_snapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
+    values = {name: snapshot[name] for name in TRACKED_FIELDS}
+    values["category"] = Category(values["category"])
+    values["status"] = Status(values["status"])
+    values["precision"] = Precision(values["precision"])
+    return values
 
 
 def _new_uid(symbol: str, draft: EventDraft, taken: set[str]) -> str:

@@ -46,6 +46,8 @@ _OFFICE_CODE = re.compile(r"^[A-Z]{2,5}(?:\.\d+[A-Z]?)+(?:\s+EN)?$")
 _NOT_SECTIONS = frozenset({"note", "limite", "annex", "contents", "en", "update", "or en"})
 #: Header lines are looked for in this many lines at the top of the file.
 HEADER_LINES = 120
+#: Longer lines are body text, never a heading (the longest real one is ~110).
+MAX_HEADING = 160
 
 
 @dataclass
@@ -164,6 +166,9 @@ class _Reader:
         self.contents: list[str] = []
         self.notices: list[str] = []
         self.group: Group | None = None
+        #: The chapter heading just read, until a section heading follows: a
+        #: table right under a chapter ("C. Western Balkans") is the chapter's own.
+        self.chapter: tuple[str, int] | None = None
         self.in_body = False
         self.section: SectionBlock | None = None
         self.in_table = False
@@ -184,12 +189,14 @@ class _Reader:
             if _heading_like(heading):
                 self.contents.append(heading)
                 return
-        if _TABLE_HEADING.match(normalise_heading(stripped)):
-            if self.section is not None:
-                self.in_table, self.row = True, None
-            return
         if "\t" in text:
             self._tabbed(number, [cell.strip() for cell in text.split("\t")], raw)
+            return
+        if len(stripped) <= MAX_HEADING and _TABLE_HEADING.match(normalise_heading(stripped)):
+            if self.section is None:
+                self._open_chapter_section()
+            if self.section is not None:
+                self.in_table, self.row = True, None
             return
         if _heading_like(stripped) and self._heading(number, stripped):
             return
@@ -204,7 +211,13 @@ class _Reader:
                 self.row.continue_with_cells(cells, raw)
                 self.gap = False
             return
-        if self.section is None or _is_column_header(cells):
+        if _is_column_header(cells):
+            return
+        if self.section is None and _is_date(cells[0]):
+            self._open_chapter_section()
+        if self.section is None:
+            if self.in_body and _is_date(cells[0]):
+                self.notices.append(f"line {number}: table row outside any section, not imported")
             return
         if not self.in_table:
             if not _is_date(cells[0]):
@@ -235,6 +248,7 @@ class _Reader:
             self.group = chapter
             if identity is None or identity.group is not chapter:
                 self._close()
+                self.chapter = (text, number)
                 return True
         if identity is None:
             adjacent_to_row = self.row is not None and not self.gap
@@ -249,6 +263,18 @@ class _Reader:
         self._open(identity, text, number)
         return True
 
+    def _open_chapter_section(self) -> None:
+        if self.chapter is None or self.group is None:
+            return
+        heading, number = self.chapter
+        identity = known_section(heading)
+        if identity is None:
+            identity = new_section(heading, self.group)
+            self.notices.append(
+                f"line {number}: new section {identity.name!r} ({identity.slug}, {self.group})"
+            )
+        self._open(identity, heading, number)
+
     def _open(self, identity: SectionIdentity, heading: str, number: int) -> None:
         self._close()
         block = self.by_slug.get(identity.slug)
@@ -259,7 +285,7 @@ class _Reader:
         self.section = block
 
     def _close(self) -> None:
-        self.section, self.in_table, self.row = None, False, None
+        self.section, self.in_table, self.row, self.chapter = None, False, None, None
 
     def _is_page_furniture(self, text: str) -> bool:
         """Page headers and footers of a PDF or Word conversion."""
@@ -293,11 +319,11 @@ def _shouted_or_lettered(text: str) -> bool:
 
 
 def _heading_like(text: str) -> bool:
-    if "\t" in text or len(text) > 160:
+    if "\t" in text or len(text) > MAX_HEADING:
         return False
     if _PART.match(text) or _shouted_or_lettered(text):
         return not text.rstrip("*").endswith((".", ":", ";", ",")) or text.endswith("..")
-    return known_section(text) is not None and len(text.split()) <= 14
+    return len(text.split()) <= 14 and known_section(text) is not None
 
 
 def _could_be_new_section(text: str) -> bool:

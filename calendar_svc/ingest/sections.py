@@ -33,8 +33,8 @@ _CHAPTERS: tuple[tuple[re.Pattern[str], Group], ...] = (
     (re.compile(r"\beastern partnership countries\b"), Group.EASTERN_PARTNERSHIP),
     (re.compile(r"\basian countries\b|^asia$"), Group.ASIA),
     (re.compile(r"\bafrican countries\b|^africa$|\bsub-saharan africa\b"), Group.AFRICA),
-    (re.compile(r"^russia$|^russian federation$"), Group.RUSSIA),
-    (re.compile(r"^united states"), Group.UNITED_STATES),
+    (re.compile(r"^russia\b|^russian federation\b"), Group.RUSSIA),
+    (re.compile(r"^united states\b"), Group.UNITED_STATES),
 )
 _PARTS = (
     (re.compile(r"\bregional\b"), Group.REGIONAL_PROCESS),

@@ -2,7 +2,6 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 06:08:33.476469
 """
 
 from collections.abc import Sequence
@@ -143,6 +142,7 @@ def upgrade() -> None:
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("is_manual_override", sa.Boolean(), nullable=False),
+        sa.Column("note_snapshot", sa.JSON(), nullable=True),
         sa.Column("is_removed", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),

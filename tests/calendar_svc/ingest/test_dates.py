@@ -1,0 +1,260 @@
+"""The date-cell parser: every form the note uses, new wordings, and its properties."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from calendar_svc.ingest.dates import Marker, Window, format_window, parse_date_cell
+from models import Precision
+
+D = dt.date
+P = Precision
+
+
+def w(start: str, end: str | None = None) -> Window:
+    return Window(D.fromisoformat(start), D.fromisoformat(end or start))
+
+
+# (cell, windows, precision, markers, location), read off docs/dates.md by hand.
+FORMS = [
+    ("12 March 2024", [w("2024-03-12")], P.DAY, set(), None),
+    ("06 May, 2023", [w("2023-05-06")], P.DAY, set(), None),
+    ("24/01/2023", [w("2023-01-24")], P.DAY, set(), None),
+    ("9 – 10 June 2021", [w("2021-06-09", "2021-06-10")], P.DAYS, set(), None),
+    ("20 /21 May 2021", [w("2021-05-20", "2021-05-21")], P.DAYS, set(), None),
+    ("28/29 August 2019", [w("2019-08-28", "2019-08-29")], P.DAYS, set(), None),
+    ("17- 22 June 2021", [w("2021-06-17", "2021-06-22")], P.DAYS, set(), None),
+    ("23 -24 November 2020", [w("2020-11-23", "2020-11-24")], P.DAYS, set(), None),
+    ("29-30/03/2023", [w("2023-03-29", "2023-03-30")], P.DAYS, set(), None),
+    ("21-22/06/2023", [w("2023-06-21", "2023-06-22")], P.DAYS, set(), None),
+    ("27 August – 2 September 2021", [w("2021-08-27", "2021-09-02")], P.DAYS, set(), None),
+    ("30 January -2 February 2023", [w("2023-01-30", "2023-02-02")], P.DAYS, set(), None),
+    ("31 January- 1 February 2023", [w("2023-01-31", "2023-02-01")], P.DAYS, set(), None),
+    (
+        "05 January, 24 February, 17 March, 22 May 2023",
+        [w("2023-01-05"), w("2023-02-24"), w("2023-03-17"), w("2023-05-22")],
+        P.DAY,
+        set(),
+        None,
+    ),
+    (
+        "7 July and 13-14 October 2021",
+        [w("2021-07-07"), w("2021-10-13", "2021-10-14")],
+        P.DAYS,
+        set(),
+        None,
+    ),
+    ("04 March 2021 15 April 2021", [w("2021-03-04"), w("2021-04-15")], P.DAY, set(), None),
+    ("3 and 10 December 2020", [w("2020-12-03"), w("2020-12-10")], P.DAY, set(), None),
+    ("17 and 18 March 2021", [w("2021-03-17", "2021-03-18")], P.DAYS, set(), None),
+    (
+        "7 and 9 December 2022 December, 8 January, 8 March 2023",
+        [w("2022-12-07"), w("2022-12-09"), w("2023-01-08"), w("2023-03-08")],
+        P.DAY,
+        set(),
+        None,
+    ),
+    (
+        "5-6 16-17 March 2023 (Stockholm)",
+        [w("2023-03-05", "2023-03-06"), w("2023-03-16", "2023-03-17")],
+        P.DAYS,
+        set(),
+        "Stockholm",
+    ),
+    (
+        "30 November or 1 December 2023",
+        [w("2023-11-30", "2023-12-01")],
+        P.DAYS,
+        {Marker.ALTERNATIVES},
+        None,
+    ),
+    ("March 2024", [w("2024-03-01", "2024-03-31")], P.MONTH, set(), None),
+    ("February 2024 (TBC)", [w("2024-02-01", "2024-02-29")], P.MONTH, {Marker.TBC}, None),
+    ("April/May 2024 (TBC)", [w("2024-04-01", "2024-05-31")], P.MONTHS, {Marker.TBC}, None),
+    ("May-June 2024", [w("2024-05-01", "2024-06-30")], P.MONTHS, set(), None),
+    ("Q1 2024 (tbc)", [w("2024-01-01", "2024-03-31")], P.QUARTER, {Marker.TBC}, None),
+    ("Q1/Q2 2024 (tbc)", [w("2024-01-01", "2024-06-30")], P.QUARTERS, {Marker.TBC}, None),
+    ("Q3/Q4 2024 (tbc)", [w("2024-07-01", "2024-12-31")], P.QUARTERS, {Marker.TBC}, None),
+    ("Last quarter 2023", [w("2023-10-01", "2023-12-31")], P.QUARTER, set(), None),
+    ("1 st Semester 2024 TBC", [w("2024-01-01", "2024-06-30")], P.HALF, {Marker.TBC}, None),
+    ("second half of 2024", [w("2024-07-01", "2024-12-31")], P.HALF, set(), None),
+    ("Autumn 2020", [w("2020-09-01", "2020-11-30")], P.SEASON, set(), None),
+    ("Fall 2022 (tbc)", [w("2022-09-01", "2022-11-30")], P.SEASON, {Marker.TBC}, None),
+    ("Winter 2024", [w("2024-12-01", "2025-02-28")], P.SEASON, set(), None),
+    ("2023 (tbc)", [w("2023-01-01", "2023-12-31")], P.YEAR, {Marker.TBC}, None),
+    ("2022 – TBC", [w("2022-01-01", "2022-12-31")], P.YEAR, {Marker.TBC}, None),
+    (
+        "December 2022 – February 2023",
+        [w("2022-12-01", "2023-02-28")],
+        P.RANGE,
+        set(),
+        None,
+    ),
+    ("Q1 2023-Q1 2024", [w("2023-01-01", "2024-03-31")], P.RANGE, set(), None),
+    ("23 April (TBC) 2024", [w("2024-04-23")], P.DAY, {Marker.TBC}, None),
+    (
+        "March 2020-cancelled, new date tbc",
+        [w("2020-03-01", "2020-03-31")],
+        P.MONTH,
+        {Marker.CANCELLED, Marker.TBC},
+        None,
+    ),
+    ("7-8 February 2024, Nairobi", [w("2024-02-07", "2024-02-08")], P.DAYS, set(), "Nairobi"),
+    ("12 October 2021 (VTC)", [w("2021-10-12")], P.DAY, set(), "VTC"),
+    ("15 - 16 March 2023, Berlin.", [w("2023-03-15", "2023-03-16")], P.DAYS, set(), "Berlin"),
+    ("16 December 2021, Washington D.C", [w("2021-12-16")], P.DAY, set(), "Washington D.C"),
+    ("February 2023, Dakar tbc", [w("2023-02-01", "2023-02-28")], P.MONTH, {Marker.TBC}, "Dakar"),
+    ("13-14 November 2023 (DC)", [w("2023-11-13", "2023-11-14")], P.DAYS, set(), "DC"),
+    # Wordings the sample does not use but other versions may.
+    ("March 15, 2024", [w("2024-03-15")], P.DAY, set(), None),
+    ("2024-03-12", [w("2024-03-12")], P.DAY, set(), None),
+    ("30 December 2023 - 2 January 2024", [w("2023-12-30", "2024-01-02")], P.DAYS, set(), None),
+    ("early 2025", [w("2025-01-01", "2025-06-30")], P.HALF, set(), None),
+    ("mid-2024", [w("2024-04-01", "2024-09-30")], P.QUARTERS, set(), None),
+    ("end of 2024", [w("2024-07-01", "2024-12-31")], P.HALF, set(), None),
+    ("Q2 2024 to be confirmed", [w("2024-04-01", "2024-06-30")], P.QUARTER, {Marker.TBC}, None),
+    ("18 June 2024 (postponed)", [w("2024-06-18")], P.DAY, {Marker.POSTPONED}, None),
+    ("between 3 and 5 July 2024", [w("2024-07-03", "2024-07-05")], P.DAYS, set(), None),
+    ("March or April 2024", [w("2024-03-01", "2024-04-30")], P.MONTHS, {Marker.ALTERNATIVES}, None),
+]
+
+
+@pytest.mark.parametrize(("text", "windows", "precision", "markers", "location"), FORMS)
+def test_reads_each_form_of_the_note(
+    text: str,
+    windows: list[Window],
+    precision: Precision,
+    markers: set[Marker],
+    location: str | None,
+) -> None:
+    cell = parse_date_cell(text)
+    assert list(cell.windows) == windows
+    assert cell.precision is precision
+    assert set(cell.markers) == markers
+    assert cell.location == location
+    assert cell.problem is None
+
+
+@pytest.mark.parametrize(
+    ("text", "default_year", "windows", "precision"),
+    [
+        ("13 March", 2023, [w("2023-03-13")], P.DAY),
+        ("2-3 May", 2023, [w("2023-05-02", "2023-05-03")], P.DAYS),
+        ("3-4 November", 2022, [w("2022-11-03", "2022-11-04")], P.DAYS),
+        ("March/April (tbc)", 2024, [w("2024-03-01", "2024-04-30")], P.MONTHS),
+        ("December, 8 January", 2024, [w("2023-12-01", "2023-12-31"), w("2024-01-08")], P.MONTH),
+    ],
+)
+def test_a_cell_without_a_year_needs_one_and_takes_the_one_given(
+    text: str, default_year: int, windows: list[Window], precision: Precision
+) -> None:
+    alone = parse_date_cell(text)
+    assert alone.needs_year
+    assert alone.windows == ()
+    cell = parse_date_cell(text, default_year=default_year)
+    assert not cell.needs_year
+    assert list(cell.windows) == windows
+    assert cell.precision is precision
+
+
+@pytest.mark.parametrize(
+    ("text", "markers", "problem"),
+    [
+        ("tbc", {Marker.TBC}, "no date found"),
+        ("date to be agreed with the partners", {Marker.TBC}, "no date found"),
+        ("", set(), "no date found"),
+        ("Ministerial in Rabat", set(), "no date found"),
+        ("31 February 2024", set(), "not a calendar date"),
+        ("10-5 March 2024", set(), "ends before it starts"),
+    ],
+)
+def test_an_unreadable_cell_is_unknown_with_a_reason(
+    text: str, markers: set[Marker], problem: str
+) -> None:
+    cell = parse_date_cell(text)
+    assert cell.precision is P.UNKNOWN
+    assert cell.windows == ()
+    assert set(cell.markers) == markers
+    assert cell.problem is not None
+    assert problem in cell.problem
+
+
+@given(st.text(max_size=80), st.one_of(st.none(), st.integers(min_value=1, max_value=9999)))
+@example("5-6 16-17 March 2023 (Stockholm)", None)
+@example("Winter 9999", None)
+@example("December, 8 January 1", None)
+def test_never_raises_and_every_window_is_ordered(text: str, default_year: int | None) -> None:
+    cell = parse_date_cell(text, default_year=default_year)
+    assert all(window.start <= window.end for window in cell.windows)
+    assert (cell.precision is P.UNKNOWN) == (not cell.windows)
+
+
+NOTE_WORDS = st.sampled_from(
+    ["January", "May", "Dec", "2024", "1999", "tbc", "or", "and", "Autumn", "Q3", "/", "-", ",",
+     "semester", "1 st", "last quarter", "(VTC)", "31", "29", "February", "early", "2023-2024"]
+)  # fmt: skip
+
+
+@given(st.lists(NOTE_WORDS, max_size=10).map(" ".join))
+def test_note_like_gibberish_never_raises(text: str) -> None:
+    cell = parse_date_cell(text)
+    assert all(window.start <= window.end for window in cell.windows)
+
+
+YEARS = st.integers(min_value=1990, max_value=2090)
+
+
+def _month_end(year: int, month: int) -> D:
+    return D(year, month, calendar.monthrange(year, month)[1])
+
+
+@st.composite
+def windows_with_precision(draw: st.DrawFn) -> tuple[Window, Precision]:
+    precision = draw(st.sampled_from([p for p in Precision if p is not P.UNKNOWN]))
+    year = draw(YEARS)
+    if precision in (P.DAY, P.DAYS):
+        start = draw(st.dates(D(1990, 1, 1), D(2090, 12, 31)))
+        if precision is P.DAY:
+            return Window(start, start), precision
+        return Window(start, start + dt.timedelta(days=draw(st.integers(1, 40)))), precision
+    if precision in (P.MONTH, P.MONTHS):
+        first = draw(st.integers(1, 12 if precision is P.MONTH else 11))
+        last = first if precision is P.MONTH else draw(st.integers(first + 1, 12))
+        return Window(D(year, first, 1), _month_end(year, last)), precision
+    if precision in (P.QUARTER, P.QUARTERS):
+        first = draw(st.integers(1, 4 if precision is P.QUARTER else 3))
+        last = first if precision is P.QUARTER else draw(st.integers(first + 1, 4))
+        return Window(D(year, 3 * first - 2, 1), _month_end(year, 3 * last)), precision
+    if precision is P.HALF:
+        first = draw(st.sampled_from([1, 7]))
+        return Window(D(year, first, 1), _month_end(year, first + 5)), precision
+    if precision is P.SEASON:
+        month = draw(st.sampled_from([3, 6, 9, 12]))
+        end = _month_end(year + 1, 2) if month == 12 else _month_end(year, month + 2)
+        return Window(D(year, month, 1), end), precision
+    if precision is P.YEAR:
+        return Window(D(year, 1, 1), D(year, 12, 31)), precision
+    # A range crosses a year end, at month or quarter grain.
+    grain = draw(st.sampled_from(["month", "quarter", "year"]))
+    end_year = year + draw(st.integers(1, 3))
+    if grain == "year":
+        return Window(D(year, 1, 1), D(end_year, 12, 31)), precision
+    if grain == "quarter":
+        q1, q2 = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+        return Window(D(year, 3 * q1 - 2, 1), _month_end(end_year, 3 * q2)), precision
+    m1, m2 = draw(st.integers(1, 12)), draw(st.integers(1, 12))
+    return Window(D(year, m1, 1), _month_end(end_year, m2)), precision
+
+
+@given(windows_with_precision())
+def test_a_formatted_window_reads_back_as_the_same_window(case: tuple[Window, Precision]) -> None:
+    window, precision = case
+    text = format_window(window, precision)
+    cell = parse_date_cell(text)
+    assert cell.windows == (window,), text
+    assert cell.precision is precision, text

@@ -1,0 +1,62 @@
+"""Reading a file refuses what is not a note, with one line saying why."""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from calendar_svc.ingest.errors import UnreadableDocument
+from calendar_svc.ingest.source import decode, read_source
+from tests.conftest import SAMPLE
+
+
+def test_reads_the_sample_and_hashes_its_bytes() -> None:
+    source = read_source(SAMPLE, max_bytes=1_000_000)
+    assert source.sha256 == hashlib.sha256(SAMPLE.read_bytes()).hexdigest()
+    assert len(source.lines) == 1583
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        (b"  \n\n \t\n", "the file is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "not a text file"),
+        (bytes(range(1, 32)) * 50, "not a text file"),
+        ("Key past and upcoming events\n12 March 2024\tJRC\té".encode()[:-1], "truncated"),
+    ],
+)
+def test_refuses_files_that_are_not_text(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "note.txt"
+    path.write_bytes(content)
+    with pytest.raises(UnreadableDocument, match=message) as info:
+        read_source(path, max_bytes=1_000_000)
+    assert "\n" not in str(info.value)
+    assert str(path) in str(info.value)
+
+
+def test_refuses_a_missing_path(tmp_path: Path) -> None:
+    with pytest.raises(UnreadableDocument, match="no such file"):
+        read_source(tmp_path / "nope.txt", max_bytes=10)
+
+
+def test_refuses_a_directory(tmp_path: Path) -> None:
+    with pytest.raises(UnreadableDocument, match="not a regular file"):
+        read_source(tmp_path, max_bytes=10)
+
+
+def test_refuses_a_huge_file_without_reading_it(tmp_path: Path) -> None:
+    path = tmp_path / "huge.txt"
+    with path.open("wb") as f:  # sparse: 400 MB on paper, nothing on disk
+        f.truncate(400_000_000)
+    with pytest.raises(UnreadableDocument, match=r"400\.0 MB is larger than the 20\.0 MB accepted"):
+        read_source(path, max_bytes=20_000_000)
+
+
+def test_decodes_utf16_and_windows_text() -> None:
+    assert decode(codecs.BOM_UTF16_LE + "Türkiye".encode("utf-16-le"), "x") == "Türkiye"
+    assert decode("Côte d'Ivoire – VTC".encode("cp1252"), "x") == "Côte d'Ivoire – VTC"
+    assert decode(codecs.BOM_UTF8 + b"Kosovo", "x") == "Kosovo"

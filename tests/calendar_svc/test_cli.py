@@ -1,0 +1,273 @@
+"""The command line contract of DESIGN.md section 4, through the installed script."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.calendar_svc.conftest import Run
+from tests.conftest import SAMPLE, V2
+
+
+def snapshot(database: str) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table: what "the database is unchanged" means."""
+    with sqlite3.connect(database.removeprefix("sqlite:///")) as connection:
+        tables = [
+            name
+            for (name,) in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            )
+        ]
+        return {
+            t: sorted(connection.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr)
+            for t in tables
+        }
+
+
+@pytest.fixture
+def imported(run: Run) -> Run:
+    assert run("init-db").returncode == 0
+    result = run("ingest", str(SAMPLE), "--now", "2024-02-07")
+    assert result.returncode == 0, result.stderr
+    return run
+
+
+def test_help_lists_the_commands(run: Run) -> None:
+    result = run("--help")
+    assert result.returncode == 0
+    for command in ("init-db", "ingest", "export", "agenda", "serve", "check"):
+        assert command in result.stdout
+
+
+def test_ingest_prints_a_summary(run: Run) -> None:
+    run("init-db")
+    result = run("ingest", str(SAMPLE), "--now", "2024-02-07")
+    assert result.returncode == 0
+    assert result.stdout.startswith("5484/24 of 6 February 2024 (note_5484_24.txt): imported\n")
+    assert (
+        "  events: 836 (836 new, 0 changed, 0 unchanged, 0 removed, 0 listed again)"
+        in result.stdout
+    )
+    assert "  unreadable date cells: none" in result.stdout
+    assert "line 1401: 'March/April (tbc)': year 2024 inferred" in result.stdout
+
+
+def test_a_dry_run_prints_the_diff_and_writes_nothing(imported: Run, database: str) -> None:
+    before = snapshot(database)
+    result = imported("ingest", str(V2), "--dry-run", "--now", "2024-05-16")
+    assert result.returncode == 0, result.stderr
+    assert "dry run, nothing written" in result.stdout
+    assert "~ serbia line 784: 10 th EU-Serbia Joint Readmission Committee meeting, Belgrade" in (
+        result.stdout
+    )
+    assert "- russia: EU-Russia Joint Readmission Committee, Brussels [removed]" in result.stdout
+    assert snapshot(database) == before
+
+
+def test_reingesting_the_same_file_does_nothing(imported: Run, database: str) -> None:
+    before = snapshot(database)
+    result = imported("ingest", str(SAMPLE))
+    assert result.returncode == 0
+    assert "already imported" in result.stdout
+    assert snapshot(database) == before
+
+
+def bad_inputs(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    text = SAMPLE.read_text(encoding="utf-8")
+    files = {
+        "empty": ("", "the file is empty"),
+        "binary": (None, "not a text file"),
+        "no tables": (
+            "Minutes of a meeting.\nNothing else.\n",
+            "no 'Key past and upcoming events'",
+        ),
+        "truncated": (text[: len(text) // 3], "looks truncated"),
+        "same symbol, other bytes": (text.replace("Q4 2024 (tbc)", "Q4 2024"), "--replace"),
+    }
+    paths = {}
+    for name, (content, message) in files.items():
+        path = tmp_path / f"{name.replace(' ', '_').replace(',', '')}.txt"
+        if content is None:
+            path.write_bytes(b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 4)
+        else:
+            path.write_text(content, encoding="utf-8")
+        paths[name] = (path, message)
+    huge = tmp_path / "huge.txt"
+    with huge.open("wb") as f:
+        f.truncate(600_000_000)
+    paths["several hundred MB"] = (huge, "600.0 MB is larger than")
+    paths["missing path"] = (tmp_path / "nope.txt", "no such file")
+    return paths
+
+
+def test_bad_input_gets_one_line_exit_1_and_leaves_the_database_as_it_was(
+    imported: Run, database: str, tmp_path: Path
+) -> None:
+    before = snapshot(database)
+    for name, (path, message) in bad_inputs(tmp_path).items():
+        result = imported("ingest", str(path))
+        assert result.returncode == 1, (name, result.stderr)
+        assert result.stdout == "", name
+        lines = result.stderr.strip().split("\n")
+        assert len(lines) == 1, (name, result.stderr)
+        assert lines[0].startswith("Error: "), name
+        assert message in lines[0], (name, lines[0])
+        assert snapshot(database) == before, name
+
+
+def test_an_older_note_is_refused(run: Run, database: str) -> None:
+    run("init-db")
+    assert run("ingest", str(V2)).returncode == 0
+    before = snapshot(database)
+    result = run("ingest", str(SAMPLE))
+    assert result.returncode == 1
+    assert "older than 9876/24" in result.stderr
+    assert snapshot(database) == before
+
+
+def test_usage_errors_exit_2(run: Run) -> None:
+    assert run("ingest").returncode == 2
+    assert run("export", "--format", "xml").returncode == 2
+    assert run("agenda", "--now", "tomorrow").returncode == 2
+
+
+def test_export_json_follows_the_contract(imported: Run) -> None:
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads((Path(__file__).parents[1] / "data" / "export.schema.json").read_text())
+    result = imported("export", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    records = json.loads(result.stdout)
+    Draft202012Validator(schema).validate(records)
+    assert len(records) == 836
+    assert [r["source"]["line"] for r in records[:3]] == [121, 122, 123]
+    serbia_jrc = next(
+        r for r in records if r["raw_date"] == "Q1 2024 (tbc)" and r["section_slug"] == "serbia"
+    )
+    assert serbia_jrc == {
+        "uid": serbia_jrc["uid"],
+        "section": "Serbia",
+        "section_slug": "serbia",
+        "group": "Western Balkans",
+        "title": "10 th EU-Serbia Joint Readmission Committee meeting",
+        "outcome": "",
+        "category": "joint_readmission_committee",
+        "raw_date": "Q1 2024 (tbc)",
+        "precision": "quarter",
+        "status": "tentative",
+        "confidence": "tentative",
+        "location": None,
+        "occurrences": [{"start": "2024-01-01", "end": "2024-03-31"}],
+        "source": {"document": "5484/24", "line": 768},
+        "revision": 1,
+        "removed": False,
+    }
+
+
+def test_export_after_a_second_version_flags_removed_events(imported: Run) -> None:
+    assert imported("ingest", str(V2), "--now", "2024-05-16").returncode == 0
+    records = json.loads(imported("export").stdout)
+    assert len(records) == 840
+    removed = [r for r in records if r["removed"]]
+    assert len(removed) == 7
+    assert {r["source"]["document"] for r in removed} == {"5484/24"}
+    serbia = [
+        r for r in records if r["section_slug"] == "serbia" and "Joint Readmission" in r["title"]
+    ]
+    assert [(r["raw_date"], r["revision"], r["status"]) for r in serbia] == [
+        ("24 November 2022", 1, "confirmed"),
+        ("19 March 2024", 2, "confirmed"),
+        ("Q4 2024 (tbc)", 1, "tentative"),
+    ]
+
+
+def test_export_of_one_section_by_slug_or_iso_code(imported: Run) -> None:
+    by_slug = json.loads(imported("export", "--section", "cabo-verde").stdout)
+    by_iso = json.loads(imported("export", "--section", "CV").stdout)
+    assert by_slug == by_iso
+    assert len(by_slug) == 14
+    assert {r["section_slug"] for r in by_slug} == {"cabo-verde"}
+    unknown = imported("export", "--section", "atlantis")
+    assert unknown.returncode == 1
+    assert "no section 'atlantis'" in unknown.stderr
+
+
+def test_export_csv_has_the_same_events(imported: Run) -> None:
+    import csv
+    import io
+
+    result = imported("export", "--format", "csv", "--section", "kosovo")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 12
+    postponed = next(r for r in rows if r["raw_date"] == "21-22/06/2023")
+    assert postponed["status"] == "postponed"
+    assert postponed["confidence"] == "off"
+    assert postponed["occurrences"] == "2023-06-21/2023-06-22"
+    assert (postponed["source_document"], postponed["removed"]) == ("5484/24", "false")
+
+
+def test_agenda_prints_the_three_lists(imported: Run) -> None:
+    result = imported(
+        "agenda",
+        "--section",
+        "serbia",
+        "--section",
+        "montenegro",
+        env={"CALENDAR_SVC_NOW": "2024-02-06"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Agenda as of 6 February 2024" in result.stdout
+    assert "Upcoming (next 6 weeks): 4" in result.stdout
+    assert "Awaiting confirmation (window open or opening within 30 days): 2" in result.stdout
+    assert "Q1/Q2 2024 (tbc)" in result.stdout
+
+
+def test_check_reports_database_and_migrations(run: Run) -> None:
+    pending = run("check")
+    assert pending.returncode == 1
+    assert "migrations pending: 0001" in pending.stderr
+    run("init-db")
+    ok = run("check")
+    assert (ok.returncode, ok.stdout) == (0, "database: reachable\nmigrations: up to date\n")
+
+
+def test_an_unreachable_database_is_one_line(tmp_path: Path) -> None:
+    import shutil
+    import sys
+
+    script = shutil.which("calendar-svc", path=str(Path(sys.executable).parent))
+    assert script is not None
+    result = subprocess.run(
+        [script, "--db", f"sqlite:///{tmp_path}/missing/dir/x.db", "check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert "database unreachable" in result.stderr
+
+
+def test_the_flask_command_line_has_the_same_commands(database: str, tmp_path: Path) -> None:
+    import os
+    import shutil
+    import sys
+
+    flask = shutil.which("flask", path=str(Path(sys.executable).parent))
+    assert flask is not None
+    env = os.environ | {"CALENDAR_SVC_DATABASE_URL": database}
+    for args in (["init-db"], ["ingest", str(SAMPLE), "--now", "2024-02-07"]):
+        result = subprocess.run(
+            [flask, "--app", "calendar_svc", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+    assert "836 new" in result.stdout

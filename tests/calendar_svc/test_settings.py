@@ -1,0 +1,73 @@
+"""Configuration layers: defaults, a file, the environment, overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from calendar_svc.app import create_app, services
+from calendar_svc.errors import ConfigError
+from calendar_svc.settings import load_settings
+
+
+def test_defaults_come_from_the_default_file() -> None:
+    settings = load_settings(env={})
+    assert settings.database.url == ""
+    assert settings.ingest.max_bytes == 20_000_000
+    assert (settings.server.host, settings.server.port) == ("127.0.0.1", 8000)
+    assert settings.base_url == "http://127.0.0.1:8000"
+
+
+def test_file_then_environment_then_overrides(tmp_path: Path) -> None:
+    config = tmp_path / "prod.toml"
+    config.write_text(
+        'base_url = "https://cal.example.eu/"\n[server]\nport = 9000\nhost = "0.0.0.0"\n'
+    )
+    env = {
+        "CALENDAR_SVC_CONFIG": str(config),
+        "CALENDAR_SVC_SERVER_PORT": "9100",
+        "CALENDAR_SVC_DATABASE_URL": "sqlite:///env.db",
+        "CALENDAR_SVC_NOW": "2024-02-06",
+    }
+    settings = load_settings(env=env, overrides={"database": {"url": "sqlite:///override.db"}})
+    assert settings.base_url == "https://cal.example.eu"
+    assert (settings.server.host, settings.server.port) == ("0.0.0.0", 9100)
+    assert settings.database.url == "sqlite:///override.db"
+
+
+@pytest.mark.parametrize(
+    ("env", "file_text", "message"),
+    [
+        (
+            {"CALENDAR_SVC_SERVER_PORTT": "1"},
+            None,
+            "CALENDAR_SVC_SERVER_PORTT is not a configuration setting",
+        ),
+        ({"CALENDAR_SVC_SERVER_PORT": "eighty"}, None, "is not an integer"),
+        ({}, "[server]\nport = '8000'\n", "port in"),
+        ({}, "[smtpp]\nhost = 'x'\n", "unknown configuration key 'smtpp'"),
+        ({}, "not toml = = =", "is not valid TOML"),
+    ],
+)
+def test_mistakes_in_configuration_are_errors(
+    tmp_path: Path, env: dict[str, str], file_text: str | None, message: str
+) -> None:
+    if file_text is not None:
+        path = tmp_path / "c.toml"
+        path.write_text(file_text)
+        env = env | {"CALENDAR_SVC_CONFIG": str(path)}
+    with pytest.raises(ConfigError, match=message):
+        load_settings(env=env)
+
+
+def test_a_missing_config_file_is_an_error() -> None:
+    with pytest.raises(ConfigError, match="cannot read configuration file"):
+        load_settings(env={"CALENDAR_SVC_CONFIG": "/nonexistent/calendar.toml"})
+
+
+def test_the_app_factory_wires_settings_and_database(tmp_path: Path) -> None:
+    app = create_app({"database": {"url": f"sqlite:///{tmp_path / 'x.db'}"}})
+    with app.app_context():
+        assert services().engine.url.database == str(tmp_path / "x.db")
+    assert app.test_client().get("/healthz").status_code == 503  # no schema yet
