@@ -12,13 +12,18 @@ import datetime as dt
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask.cli import AppGroup, FlaskGroup, ScriptInfo, with_appcontext
 from sqlalchemy.exc import OperationalError
 
 from calendar_svc.errors import CalendarSvcError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from models import Section
 
 
 class _Group(FlaskGroup):
@@ -214,7 +219,7 @@ def check() -> None:
     click.echo("migrations: up to date")
 
 
-def _section(session: Any, key: str) -> Any:
+def _section(session: Session, key: str) -> Section:
     from sqlalchemy import or_, select
 
     from models import Section

@@ -169,7 +169,6 @@ class _Point:
     month: int | None = None
     value: int | None = None  # quarter, half or season number
     year: int | None = None
-    explicit_year: bool = False
 
     def window(self) -> Window:
         assert self.year is not None
@@ -430,14 +429,12 @@ def _read_point(tokens: list[_Token], i: int) -> tuple[_Point | None, int]:
     """Read one point starting at ``tokens[i]``; return it and the next index."""
     tok = tokens[i]
     kind, low = tok.kind, tok.text.lower()
-    modifier = None
     if kind == "word" and low in {"early", "beginning", "start", "mid", "middle", "late", "end"}:
-        modifier = low
         j = _skip_words(tokens, i + 1, {"of", "the"})
         if j < len(tokens):
             point, after = _read_point(tokens, j)
             if point is not None:
-                return _apply_modifier(point, modifier), after
+                return _apply_modifier(point, low), after
         return None, i + 1
     if kind == "num":
         day = int(re.sub(r"\D", "", low))
@@ -475,7 +472,7 @@ def _read_point(tokens: list[_Token], i: int) -> tuple[_Point | None, int]:
     if kind == "halfcode":
         return _with_year(_Point("half", value=int(low[1])), tokens, i + 1)
     if kind == "year":
-        return _Point("year", year=int(low), explicit_year=True), i + 1
+        return _Point("year", year=int(low)), i + 1
     return None, i + 1
 
 
@@ -512,9 +509,9 @@ def _with_year(point: _Point, tokens: list[_Token], j: int) -> tuple[_Point, int
     while k < len(tokens) and tokens[k].kind == "word" and tokens[k].text.lower() in {"of", "the"}:
         k += 1
     if k < len(tokens) and tokens[k].kind == "year":
-        return replace(point, year=int(tokens[k].text), explicit_year=True), k + 1
+        return replace(point, year=int(tokens[k].text)), k + 1
     if _is_year_next(tokens, j) and tokens[j].kind == "list" and tokens[j].text == ",":
-        return replace(point, year=int(tokens[j + 1].text), explicit_year=True), j + 2
+        return replace(point, year=int(tokens[j + 1].text)), j + 2
     # "winter 2023/24" is handled by the caller as a span; "Q1/Q2" likewise.
     return point, j
 

@@ -81,11 +81,7 @@ def slugify(text: str) -> str:
 
 def chapter_group(heading: str) -> Group | None:
     """The group a chapter heading ("A. AFRICAN COUNTRIES") opens, if it is one."""
-    key = normalise_heading(heading)
-    for pattern, group in _CHAPTERS:
-        if pattern.search(key):
-            return group
-    return None
+    return _first_group(_CHAPTERS, heading)
 
 
 def part_group(heading: str) -> Group | None:
@@ -93,11 +89,12 @@ def part_group(heading: str) -> Group | None:
 
     Part 1 (bilateral) returns None: its chapters give the groups.
     """
+    return _first_group(_PARTS, heading)
+
+
+def _first_group(rules: tuple[tuple[re.Pattern[str], Group], ...], heading: str) -> Group | None:
     key = normalise_heading(heading)
-    for pattern, group in _PARTS:
-        if pattern.search(key):
-            return group
-    return None
+    return next((group for pattern, group in rules if pattern.search(key)), None)
 
 
 def known_section(heading: str) -> SectionIdentity | None:
