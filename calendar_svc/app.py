@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,9 @@ from flask import Flask, current_app, g
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from calendar_svc import redaction
 from calendar_svc.settings import Settings, load_settings
+from feeds.feed import FeedCache, FeedSettings
 from models import make_engine, make_session_factory
 
 EXTENSION = "calendar_svc"
@@ -25,26 +28,56 @@ class Services:
     settings: Settings
     engine: Engine
     session_factory: sessionmaker[Session]
+    feed_settings: FeedSettings
+    feed_cache: FeedCache
+    #: The wall clock, read once at the start of each request.
+    clock: Callable[[], dt.datetime]
 
 
-def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+def wall_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def create_app(
+    overrides: Mapping[str, Any] | None = None, *, clock: Callable[[], dt.datetime] = wall_clock
+) -> Flask:
     """Build the web app (also the context of every ``calendar-svc`` command).
 
     Args:
         overrides: configuration applied last, as nested TOML-like mappings,
             e.g. ``{"database": {"url": "sqlite:///x.db"}}``.
+        clock: what "now" is for requests (tests pass a fixed one).
     """
     app = Flask("calendar_svc", instance_relative_config=True)
     settings = load_settings(overrides=overrides)
     url = settings.database.url or _default_database(Path(app.instance_path))
     engine = make_engine(url)
-    app.extensions[EXTENSION] = Services(settings, engine, make_session_factory(engine))
+    feeds = settings.feeds
+    feed_settings = FeedSettings(
+        refresh=dt.timedelta(minutes=feeds.refresh_minutes),
+        coarse_as_marker=feeds.coarse_windows == "marker",
+        cancelled_days=feeds.cancelled_days,
+        past_days=feeds.past_days or None,
+        cache_size=feeds.cache_size,
+    )
+    app.extensions[EXTENSION] = Services(
+        settings,
+        engine,
+        make_session_factory(engine),
+        feed_settings,
+        FeedCache(feeds.cache_size),
+        clock,
+    )
     app.teardown_appcontext(_close_session)
+    redaction.install(app.logger.name, *redaction.LOGGERS)
 
     from calendar_svc.cli import register_commands
-    from calendar_svc.web import health
+    from calendar_svc.web import errors, health
+    from calendar_svc.web import feeds as feed_views
 
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(feed_views.blueprint)
+    errors.register(app)
     register_commands(app.cli)
     return app
 

@@ -151,20 +151,31 @@ def ingest(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["json", "csv"]),
+    type=click.Choice(["json", "csv", "ics"]),
     default="json",
     show_default=True,
 )
 @click.option(
     "--section", "section_key", metavar="SLUG", help="Only this section (slug or ISO code)."
 )
-def export(fmt: str, section_key: str | None) -> None:
-    """Write every event to stdout (DESIGN.md section 4)."""
-    from calendar_svc.app import get_session
+@now_option
+def export(fmt: str, section_key: str | None, now: dt.datetime) -> None:
+    """Write every event to stdout (DESIGN.md section 4), or the ICS feed (section 5)."""
+    from calendar_svc.app import get_session, services
     from calendar_svc.export import export_records, to_csv, to_json
 
     session = get_session()
     section = _section(session, section_key) if section_key else None
+    if fmt == "ics":
+        from feeds.feed import render_feed
+        from feeds.scopes import FeedQuery, everything, section_scope
+
+        scope = section_scope(session, section.slug) if section else everything()
+        feed = render_feed(
+            session, scope, FeedQuery(), today=now.date(), settings=services().feed_settings
+        )
+        click.get_binary_stream("stdout").write(feed.body)
+        return
     records = export_records(session, section=section)
     click.echo(to_json(records) if fmt == "json" else to_csv(records), nl=False)
 
@@ -219,21 +230,131 @@ def check() -> None:
     click.echo("migrations: up to date")
 
 
+@click.group("subscribers")
+def subscribers() -> None:
+    """Add, list and remove subscribers; issue or revoke their feed tokens."""
+
+
+@subscribers.command("add")
+@with_appcontext
+@click.argument("email")
+@click.option("--name", default="", help="Display name.")
+@click.option("--section", "sections", multiple=True, metavar="SLUG", help="A section to follow.")
+@click.option("--group", "groups", multiple=True, metavar="GROUP", help="A whole group.")
+@click.option(
+    "--category", "categories", multiple=True, metavar="CATEGORY", help="Only these categories."
+)
+@click.option("--all", "everything", is_flag=True, help="Follow every section.")
+@now_option
+def subscribers_add(
+    email: str,
+    name: str,
+    sections: tuple[str, ...],
+    groups: tuple[str, ...],
+    categories: tuple[str, ...],
+    everything: bool,
+    now: dt.datetime,
+) -> None:
+    """Add a subscriber and what they follow."""
+    from calendar_svc.app import get_session
+    from calendar_svc.subscribers import add_subscriber, describe_scope
+
+    session = get_session()
+    with session.begin():
+        subscriber = add_subscriber(
+            session,
+            email,
+            now=now,
+            name=name,
+            sections=sections,
+            groups=groups,
+            categories=categories,
+            everything=everything,
+        )
+        click.echo(f"added {subscriber.email}: {describe_scope(subscriber)}")
+
+
+@subscribers.command("list")
+@with_appcontext
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def subscribers_list(fmt: str) -> None:
+    """List subscribers, what they follow and how many live feed tokens they have."""
+    import json
+
+    from calendar_svc.app import get_session
+    from calendar_svc.subscribers import all_subscribers, describe_scope, live_tokens
+
+    rows = [
+        {
+            "email": s.email,
+            "name": s.name,
+            "everything": s.is_following_everything,
+            "sections": [section.slug for section in s.sections],
+            "groups": [g.group.value for g in s.groups],
+            "categories": [c.category.value for c in s.categories],
+            "scope": describe_scope(s),
+            "live_tokens": len(live_tokens(s)),
+        }
+        for s in all_subscribers(get_session())
+    ]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    for row in rows:
+        click.echo(f"{row['email']}\t{row['name']}\t{row['scope']}\ttokens: {row['live_tokens']}")
+
+
+@subscribers.command("remove")
+@with_appcontext
+@click.argument("email")
+def subscribers_remove(email: str) -> None:
+    """Remove a subscriber (their tokens stop working at once)."""
+    from calendar_svc.app import get_session
+    from calendar_svc.subscribers import remove_subscriber
+
+    session = get_session()
+    with session.begin():
+        remove_subscriber(session, email)
+    click.echo(f"removed {email}")
+
+
+@subscribers.command("token")
+@with_appcontext
+@click.argument("email")
+@click.option("--revoke", is_flag=True, help="Revoke every token and issue none.")
+@click.option("--keep-others", is_flag=True, help="Keep the tokens issued before.")
+@now_option
+def subscribers_token(email: str, revoke: bool, keep_others: bool, now: dt.datetime) -> None:
+    """Issue a new feed token (revoking the others) and print the feed links."""
+    from calendar_svc.app import get_session, services
+    from calendar_svc.subscribers import HOW_TO_SUBSCRIBE, feed_links, find_subscriber
+    from feeds.tokens import issue_token, revoke_tokens
+
+    session = get_session()
+    with session.begin():
+        subscriber = find_subscriber(session, email)
+        revoked = 0 if keep_others else revoke_tokens(session, subscriber, now=now)
+        if revoke:
+            click.echo(f"revoked {revoked} token(s) of {subscriber.email}")
+            return
+        token = issue_token(session, subscriber, now=now)
+    click.echo(f"New feed token for {subscriber.email} ({revoked} earlier token(s) revoked):")
+    click.echo(f"  {token}")
+    click.echo("Keep these links private: they open a LIMITE calendar to anyone who has them.")
+    for link in feed_links(services().settings.base_url, token, subscriber):
+        click.echo(f"\n{link.label}:\n  {link.https}\n  {link.webcal}")
+    click.echo("\nTo subscribe:")
+    for line in HOW_TO_SUBSCRIBE:
+        click.echo(f"  {line}")
+
+
 def _section(session: Session, key: str) -> Section:
-    from sqlalchemy import or_, select
+    from calendar_svc.subscribers import find_section
 
-    from models import Section
-
-    section = session.scalar(
-        select(Section).where(or_(Section.slug == key.lower(), Section.iso_code == key.upper()))
-    )
-    if section is None:
-        known = ", ".join(session.scalars(select(Section.slug).order_by(Section.position)))
-        raise CalendarSvcError(f"no section {key!r}; known: {known or 'none (nothing imported)'}")
-    return section
+    return find_section(session, key)
 
 
-COMMANDS = (init_db, ingest, export, agenda, serve, check)
+COMMANDS = (init_db, ingest, export, agenda, serve, check, subscribers)
 
 
 def register_commands(group: AppGroup) -> None:

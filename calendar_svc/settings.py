@@ -45,11 +45,35 @@ class ServerSettings:
 
 
 @dataclass(frozen=True)
+class FeedsSettings:
+    refresh_minutes: int
+    #: "marker" or "span" (see config/default.toml).
+    coarse_windows: str
+    cancelled_days: int
+    #: 0 keeps every past occurrence.
+    past_days: int
+    cache_size: int
+
+    def __post_init__(self) -> None:
+        if self.coarse_windows not in ("marker", "span"):
+            raise ConfigError(
+                f"feeds.coarse_windows must be 'marker' or 'span', not {self.coarse_windows!r}"
+            )
+        for name in ("refresh_minutes", "cache_size"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"feeds.{name} must be at least 1")
+        for name in ("cancelled_days", "past_days"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"feeds.{name} must not be negative")
+
+
+@dataclass(frozen=True)
 class Settings:
     base_url: str
     database: DatabaseSettings
     ingest: IngestSettings
     server: ServerSettings
+    feeds: FeedsSettings
 
 
 def default_config_text() -> str:
@@ -92,6 +116,7 @@ def load_settings(
         database=DatabaseSettings(**merged["database"]),
         ingest=IngestSettings(**merged["ingest"]),
         server=ServerSettings(**merged["server"]),
+        feeds=FeedsSettings(**merged["feeds"]),
     )
 
 

@@ -17,8 +17,15 @@ from models.event import (
     confidence_of,
 )
 from models.occurrence import Occurrence
-from models.revision import EventRevision, RevisionKind
-from models.section import Group, Section
+from models.revision import EventRevision, RevisionKind, data_version
+from models.section import Group, Section, section_by_key
+from models.subscriber import (
+    FeedToken,
+    Subscriber,
+    SubscriberCategory,
+    SubscriberGroup,
+    scope_condition,
+)
 
 __all__ = [
     "NOTE_FIELDS",
@@ -29,13 +36,20 @@ __all__ = [
     "Event",
     "EventConflict",
     "EventRevision",
+    "FeedToken",
     "Group",
     "Occurrence",
     "Precision",
     "RevisionKind",
     "Section",
     "Status",
+    "Subscriber",
+    "SubscriberCategory",
+    "SubscriberGroup",
     "confidence_of",
+    "data_version",
     "make_engine",
     "make_session_factory",
+    "scope_condition",
+    "section_by_key",
 ]

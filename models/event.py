@@ -11,7 +11,8 @@ import datetime as dt
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, UniqueConstraint, case, or_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.db import Base, intpk, str80, str_enum, text
@@ -147,9 +148,23 @@ class Event(Base):
         back_populates="event", order_by="EventRevision.revision"
     )
 
-    @property
+    @hybrid_property
     def confidence(self) -> Confidence:
         return confidence_of(self.status, self.precision)
+
+    @confidence.inplace.expression
+    @classmethod
+    def _confidence_expression(cls) -> ColumnElement[str]:
+        # The same rules as confidence_of, for filtering in SQL.
+        return case(
+            (cls.status.in_((Status.CANCELLED, Status.POSTPONED)), Confidence.OFF.value),
+            (
+                or_(cls.status == Status.TENTATIVE, cls.precision == Precision.UNKNOWN),
+                Confidence.TENTATIVE.value,
+            ),
+            (cls.precision.in_((Precision.DAY, Precision.DAYS)), Confidence.FIRM.value),
+            else_=Confidence.APPROXIMATE.value,
+        )
 
     def begin_manual_edit(self) -> None:
         """Record what the note says, before a person changes the event for the first time."""

@@ -6,13 +6,13 @@ import datetime as dt
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, String, UniqueConstraint, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.db import Base, intpk, str_enum
+from models.document import DocumentVersion
 
 if TYPE_CHECKING:
-    from models.document import DocumentVersion
     from models.event import Event
 
 
@@ -44,3 +44,15 @@ class EventRevision(Base):
 
     event: Mapped[Event] = relationship(back_populates="revisions")
     document_version: Mapped[DocumentVersion | None] = relationship()
+
+
+def data_version(session: Session) -> str:
+    """A token that changes whenever events change: caches of derived views key on it.
+
+    Every change to an event is a revision, and every import a document
+    version, so the two highest ids (two index lookups) say whether anything
+    changed, in every process that shares the database.
+    """
+    documents = session.scalar(select(func.max(DocumentVersion.id))) or 0
+    revisions = session.scalar(select(func.max(EventRevision.id))) or 0
+    return f"{documents}.{revisions}"

@@ -6,8 +6,8 @@ import datetime as dt
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import String, UniqueConstraint, or_, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.db import Base, intpk, str80, str_enum
 
@@ -51,3 +51,10 @@ class Section(Base):
 
     def __repr__(self) -> str:
         return f"<Section {self.slug}>"
+
+
+def section_by_key(session: Session, key: str) -> Section | None:
+    """A section by slug (``cabo-verde``) or ISO 3166-1 code (``CV``, ``cv``)."""
+    return session.scalar(
+        select(Section).where(or_(Section.slug == key.lower(), Section.iso_code == key.upper()))
+    )

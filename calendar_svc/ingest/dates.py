@@ -17,7 +17,6 @@ datetime.date(2023, 3, 13)
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 import unicodedata
@@ -25,14 +24,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from models import Precision
-
-
-@dataclass(frozen=True, order=True)
-class Window:
-    """An inclusive date window."""
-
-    start: dt.date
-    end: dt.date
+from models.window import MONTH_NAMES, Window, month_end
 
 
 class Marker(StrEnum):
@@ -96,10 +88,8 @@ MONTHS = {
     )
     for name in names
 }
-MONTH_NAMES = ("", *(calendar.month_name[m] for m in range(1, 13)))
 
 SEASONS = {"spring": 1, "summer": 2, "autumn": 3, "fall": 3, "winter": 4}
-SEASON_NAMES = {1: "Spring", 2: "Summer", 3: "Autumn", 4: "Winter"}
 ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3}
 ORDINALS |= {"fourth": 4, "4th": 4, "last": 4, "final": 4}
 
@@ -180,20 +170,20 @@ class _Point:
             return Window(day, day)
         if self.unit == "month":
             assert self.month is not None
-            return Window(dt.date(y, self.month, 1), _month_end(y, self.month))
+            return Window(dt.date(y, self.month, 1), month_end(y, self.month))
         if self.unit == "quarter":
             assert self.value is not None
             first = 3 * self.value - 2
-            return Window(dt.date(y, first, 1), _month_end(y, first + 2))
+            return Window(dt.date(y, first, 1), month_end(y, first + 2))
         if self.unit == "half":
             first = 1 if self.value == 1 else 7
-            return Window(dt.date(y, first, 1), _month_end(y, first + 5))
+            return Window(dt.date(y, first, 1), month_end(y, first + 5))
         if self.unit == "season":
             if self.value == 4:
-                return Window(dt.date(y, 12, 1), _month_end(y + 1, 2))
+                return Window(dt.date(y, 12, 1), month_end(y + 1, 2))
             assert self.value is not None
             first = 3 * self.value
-            return Window(dt.date(y, first, 1), _month_end(y, first + 2))
+            return Window(dt.date(y, first, 1), month_end(y, first + 2))
         if self.unit == "midyear":
             return Window(dt.date(y, 4, 1), dt.date(y, 9, 30))
         return Window(dt.date(y, 1, 1), dt.date(y, 12, 31))
@@ -287,45 +277,6 @@ def parse_date_cell(text: str, *, default_year: int | None = None) -> DateCell:
     return DateCell(
         tuple(windows), max(precisions, key=PRECISION_ORDER.index), frozenset(markers), location
     )
-
-
-def format_window(window: Window, precision: Precision) -> str:
-    """Write a window the way the note would, so that parsing it gives it back.
-
-    >>> format_window(Window(dt.date(2023, 11, 30), dt.date(2023, 12, 1)), Precision.DAYS)
-    '30 November - 1 December 2023'
-    >>> format_window(Window(dt.date(2024, 1, 1), dt.date(2024, 6, 30)), Precision.QUARTERS)
-    'Q1-Q2 2024'
-    >>> format_window(Window(dt.date(2022, 12, 1), dt.date(2023, 2, 28)), Precision.RANGE)
-    'December 2022 - February 2023'
-    """
-    start, end = window.start, window.end
-    if precision is Precision.DAY:
-        return _day(start)
-    if precision is Precision.DAYS:
-        if (start.year, start.month) == (end.year, end.month):
-            return f"{start.day}-{end.day} {MONTH_NAMES[end.month]} {end.year}"
-        if start.year == end.year:
-            return f"{start.day} {MONTH_NAMES[start.month]} - {_day(end)}"
-        return f"{_day(start)} - {_day(end)}"
-    if precision is Precision.MONTH:
-        return f"{MONTH_NAMES[start.month]} {start.year}"
-    if precision is Precision.MONTHS:
-        return f"{MONTH_NAMES[start.month]}-{MONTH_NAMES[end.month]} {end.year}"
-    if precision is Precision.QUARTER:
-        return f"Q{_quarter(start)} {start.year}"
-    if precision is Precision.QUARTERS:
-        return f"Q{_quarter(start)}-Q{_quarter(end)} {end.year}"
-    if precision is Precision.HALF:
-        return f"{'1st' if start.month == 1 else '2nd'} semester {start.year}"
-    if precision is Precision.SEASON:
-        season = 4 if start.month == 12 else start.month // 3
-        return f"{SEASON_NAMES[season]} {start.year}"
-    if precision is Precision.YEAR:
-        return str(start.year)
-    if precision is Precision.RANGE:
-        return _format_range(window)
-    raise ValueError(f"cannot write a window at precision {precision}")
 
 
 def _normalise(text: str) -> str:
@@ -624,27 +575,3 @@ def _tidy_list(
                 continue
         merged.append((window, precision))
     return [w for w, _ in merged], [p for _, p in merged]
-
-
-def _month_end(year: int, month: int) -> dt.date:
-    return dt.date(year, month, calendar.monthrange(year, month)[1])
-
-
-def _quarter(day: dt.date) -> int:
-    return (day.month - 1) // 3 + 1
-
-
-def _day(day: dt.date) -> str:
-    return f"{day.day} {MONTH_NAMES[day.month]} {day.year}"
-
-
-def _format_range(window: Window) -> str:
-    start, end = window.start, window.end
-    if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31):
-        return f"{start.year}-{end.year}"
-    month_aligned = start.day == 1 and end == _month_end(end.year, end.month)
-    if month_aligned and start.month % 3 == 1 and end.month % 3 == 0:
-        return f"Q{_quarter(start)} {start.year} - Q{_quarter(end)} {end.year}"
-    if month_aligned:
-        return f"{MONTH_NAMES[start.month]} {start.year} - {MONTH_NAMES[end.month]} {end.year}"
-    return f"{_day(start)} - {_day(end)}"

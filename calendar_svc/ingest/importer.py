@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from calendar_svc.ingest.dates import Window
 from calendar_svc.ingest.drafts import EventDraft, draft_events
 from calendar_svc.ingest.errors import DocumentConflict, UnreadableDocument
 from calendar_svc.ingest.matching import Candidate, Incoming, is_settled, match
@@ -41,6 +40,7 @@ from models import (
     Status,
     confidence_of,
 )
+from models.window import Window
 
 #: Namespace of event uids: uuid5 of the import that first saw the event.
 UID_NAMESPACE = uuid.UUID("5d6c8a4e-2f0b-4b8e-9a53-6e1f3c1d7a90")

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from calendar_svc.ingest.dates import Window
+from models.window import Window
 
 SAME_DATE_SIMILARITY = 60
 OVERLAP_SIMILARITY = 85

@@ -14,7 +14,9 @@ from models.migrate import pending_revisions, upgrade
 
 def test_migrating_an_empty_database_gives_the_models_schema(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
-    assert pending_revisions(engine) == ["0001"]
+    pending = pending_revisions(engine)
+    assert pending[0] == "0001"
+    assert pending == sorted(pending)
     upgrade(engine)
     assert pending_revisions(engine) == []
     with engine.connect() as connection:

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from calendar_svc.ingest.dates import Marker, Window, format_window, parse_date_cell
+from calendar_svc.ingest.dates import Marker, parse_date_cell
 from models import Precision
+from models.window import Window, format_window
 
 D = dt.date
 P = Precision

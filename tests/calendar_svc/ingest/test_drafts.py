@@ -13,10 +13,11 @@ from typing import Any
 
 import pytest
 
-from calendar_svc.ingest.dates import Window, parse_date_cell
+from calendar_svc.ingest.dates import parse_date_cell
 from calendar_svc.ingest.drafts import EventDraft, clean_cell, draft_events
 from calendar_svc.ingest.note import Row, parse_note
 from models import Category, Precision, Status
+from models.window import Window
 from tests.conftest import SAMPLE
 
 PLAIN = re.compile(

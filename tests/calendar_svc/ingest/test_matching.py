@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from calendar_svc.ingest.dates import Window
 from calendar_svc.ingest.matching import Candidate, Incoming, is_settled, match
+from models.window import Window
 
 Q1 = (Window(dt.date(2024, 1, 1), dt.date(2024, 3, 31)),)
 MARCH_19 = (Window(dt.date(2024, 3, 19), dt.date(2024, 3, 19)),)

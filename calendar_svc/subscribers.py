@@ -1,0 +1,172 @@
+"""Subscribers: adding them with a checked email and scope, listing, removing, and their links.
+
+Used by ``calendar-svc subscribers ...`` (and the web app's subscription page).
+Functions flush, never commit: the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from calendar_svc.errors import CalendarSvcError
+from feeds.scopes import CATEGORY_LABELS, slug
+from models import (
+    Category,
+    FeedToken,
+    Group,
+    Section,
+    Subscriber,
+    SubscriberCategory,
+    SubscriberGroup,
+    section_by_key,
+)
+
+HOW_TO_SUBSCRIBE = (
+    "Outlook (desktop): Home > Add Calendar > From Internet, and paste the https:// link.",
+    "Outlook on the web: Calendar > Add calendar > Subscribe from web, paste the https:// link.",
+    "Thunderbird: File > New > Calendar > On the Network, and paste the https:// link.",
+    "Apple Calendar and others also take the webcal:// link.",
+)
+
+
+class SubscriberError(CalendarSvcError, ValueError):
+    """A subscriber cannot be added, found or changed as asked."""
+
+
+@dataclass(frozen=True)
+class FeedLink:
+    label: str
+    https: str
+    webcal: str
+
+
+def add_subscriber(
+    session: Session,
+    email: str,
+    *,
+    now: dt.datetime,
+    name: str = "",
+    sections: Sequence[str] = (),
+    groups: Sequence[str] = (),
+    categories: Sequence[str] = (),
+    everything: bool = False,
+) -> Subscriber:
+    """Add a subscriber following sections and groups (or everything), narrowed to categories.
+
+    Raises:
+        SubscriberError: bad email, already subscribed, unknown section, group or
+            category, or nothing to follow.
+    """
+    address = normalise_email(email)
+    if session.scalar(select(Subscriber).filter_by(email=address)) is not None:
+        raise SubscriberError(f"{address} is already a subscriber")
+    if not (sections or groups or categories or everything):
+        raise SubscriberError("say what to follow: --section, --group, --category or --all")
+    subscriber = Subscriber(
+        email=address,
+        name=name,
+        is_following_everything=everything or not (sections or groups),
+        created_at=now,
+        updated_at=now,
+    )
+    subscriber.sections = sorted(
+        (find_section(session, key) for key in _unique(sections)), key=lambda s: s.position
+    )
+    subscriber.groups = [SubscriberGroup(group=find_group(key)) for key in _unique(groups)]
+    subscriber.categories = [
+        SubscriberCategory(category=find_category(key)) for key in _unique(categories)
+    ]
+    session.add(subscriber)
+    session.flush()
+    return subscriber
+
+
+def find_subscriber(session: Session, email: str) -> Subscriber:
+    subscriber = session.scalar(select(Subscriber).filter_by(email=normalise_email(email)))
+    if subscriber is None:
+        raise SubscriberError(f"no subscriber {email}")
+    return subscriber
+
+
+def remove_subscriber(session: Session, email: str) -> None:
+    session.delete(find_subscriber(session, email))
+    session.flush()
+
+
+def all_subscribers(session: Session) -> list[Subscriber]:
+    return list(session.scalars(select(Subscriber).order_by(Subscriber.email)))
+
+
+def live_tokens(subscriber: Subscriber) -> list[FeedToken]:
+    return [t for t in subscriber.tokens if t.revoked_at is None]
+
+
+def describe_scope(subscriber: Subscriber) -> str:
+    """One line: "Serbia, Montenegro, group Western Balkans; only: Ministerial"."""
+    places = (
+        ["everything"]
+        if subscriber.is_following_everything
+        else [s.name for s in subscriber.sections]
+        + [f"group {g.group.value}" for g in subscriber.groups]
+    )
+    text = ", ".join(places)
+    if subscriber.categories:
+        text += "; only: " + ", ".join(CATEGORY_LABELS[c.category] for c in subscriber.categories)
+    return text
+
+
+def feed_links(base_url: str, token: str, subscriber: Subscriber) -> list[FeedLink]:
+    """The subscriber's feeds: their own selection, everything, and each section they follow."""
+    paths = [("Your selection", "mine.ics"), ("Everything", "all.ics")]
+    paths += [(s.name, f"section/{s.slug}.ics") for s in subscriber.sections]
+    paths += [
+        (f"Group {g.group.value}", f"group/{slug(g.group.value)}.ics") for g in subscriber.groups
+    ]
+    links = []
+    for label, path in paths:
+        https = f"{base_url}/feeds/{token}/{path}"
+        parts = urlsplit(https)
+        links.append(FeedLink(label, https, urlunsplit(("webcal", *parts[1:]))))
+    return links
+
+
+def normalise_email(email: str) -> str:
+    """A checked address, lower-cased: mail systems ignore case, so must a subscription."""
+    try:
+        return validate_email(email, check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise SubscriberError(f"{email!r} is not a valid email address: {exc}") from None
+
+
+def find_section(session: Session, key: str) -> Section:
+    section = section_by_key(session, key)
+    if section is None:
+        known = ", ".join(session.scalars(select(Section.slug).order_by(Section.position)))
+        raise SubscriberError(f"no section {key!r}; known: {known or 'none (nothing imported)'}")
+    return section
+
+
+def find_group(key: str) -> Group:
+    group = next((g for g in Group if slug(g.value) == slug(key)), None)
+    if group is None:
+        known = ", ".join(slug(g.value) for g in Group)
+        raise SubscriberError(f"no group {key!r}; known: {known}")
+    return group
+
+
+def find_category(key: str) -> Category:
+    category = next((c for c in Category if c.value == key.lower().replace("-", "_")), None)
+    if category is None:
+        raise SubscriberError(f"no category {key!r}; known: {', '.join(c.value for c in Category)}")
+    return category
+
+
+def _unique(keys: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(keys))

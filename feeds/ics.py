@@ -1,0 +1,149 @@
+"""Building iCalendar feeds with the ``icalendar`` library (RFC 5545, Outlook first).
+
+Everything that varies is passed in: the calendar's uid, every event's uid,
+DTSTAMP and timestamps come from the data, so two renders of the same data
+are byte-identical. Confidence is shown the way each client reads it:
+
+=========================  ============  ===========  ==================
+event                      STATUS        TRANSP       Outlook busy status
+=========================  ============  ===========  ==================
+firm (confirmed, day/days) CONFIRMED     OPAQUE       BUSY
+tentative, day/days        TENTATIVE     TRANSPARENT  TENTATIVE
+coarser than days          TENTATIVE or  TRANSPARENT  FREE
+                           CONFIRMED
+cancelled or postponed     CANCELLED     TRANSPARENT  FREE
+=========================  ============  ===========  ==================
+
+Tentative and approximate events carry a summary prefix ("(tbc)", "(Q1 2024
+tbc)", "(March 2024)"). A window coarser than a month is, by default, one
+all-day marker on its first day rather than a banner over the whole quarter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from icalendar import Calendar, Event, vDuration
+
+from feeds.scopes import CATEGORY_LABELS, FeedEntry
+from models import Confidence, Precision, Status, confidence_of
+from models.window import Window, format_window
+
+PRODID = "-//calendar-svc//EU external migration dialogues//EN"
+DAY_PRECISIONS = (Precision.DAY, Precision.DAYS)
+#: Windows coarser than a month: shown as a marker on their first day.
+COARSE = (
+    Precision.MONTHS,
+    Precision.QUARTER,
+    Precision.QUARTERS,
+    Precision.HALF,
+    Precision.SEASON,
+    Precision.YEAR,
+    Precision.RANGE,
+)
+
+
+@dataclass(frozen=True)
+class CalendarMeta:
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
+class IcsOptions:
+    #: How often clients should fetch the feed again.
+    refresh: dt.timedelta
+    #: Show windows coarser than a month as a one-day marker (else as a span).
+    coarse_as_marker: bool = True
+
+
+def exclusive_end(last_day: dt.date) -> dt.date:
+    """DTEND of an all-day event: the day after its inclusive last day (RFC 5545 3.6.1).
+
+    >>> exclusive_end(dt.date(2024, 2, 29))
+    datetime.date(2024, 3, 1)
+    """
+    return last_day + dt.timedelta(days=1)
+
+
+def build_calendar(meta: CalendarMeta, entries: Iterable[FeedEntry], options: IcsOptions) -> bytes:
+    """The VCALENDAR of a feed, as bytes (UTF-8, CRLF, folded lines)."""
+    # Not Calendar.new(): it always adds a calendar-level UID (RFC 7986), which
+    # vdirsyncer takes for every event's UID, collapsing the feed into one item.
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("name", meta.name)
+    calendar.add("x-wr-calname", meta.name)
+    calendar.add("description", meta.description)
+    calendar.add("x-wr-caldesc", meta.description)
+    # icalendar writes a bare timedelta without VALUE=DURATION (REFRESH-INTERVAL)
+    # or as "6:00:00" (X- properties); both forms are set explicitly.
+    calendar.add("refresh-interval", vDuration(options.refresh), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", vDuration(options.refresh))
+    for entry in entries:
+        calendar.add_component(_event(entry, options))
+    return calendar.to_ical()
+
+
+def summary_prefix(entry: FeedEntry) -> str:
+    """ "(tbc) ", "(Q1 2024 tbc) ", "(March 2024) ", "(cancelled) " or nothing for a firm date."""
+    if entry.status in (Status.CANCELLED, Status.POSTPONED):
+        return f"({entry.status.value}) "
+    tentative = entry.status is Status.TENTATIVE
+    if entry.precision in DAY_PRECISIONS or entry.precision is Precision.UNKNOWN:
+        return "(tbc) " if tentative else ""
+    label = format_window(Window(entry.start, entry.end), entry.precision)
+    return f"({label} tbc) " if tentative else f"({label}) "
+
+
+def _event(entry: FeedEntry, options: IcsOptions) -> Event:
+    confidence = confidence_of(entry.status, entry.precision)
+    if confidence is Confidence.OFF:
+        status, transparency, busy = "CANCELLED", "TRANSPARENT", "FREE"
+    elif confidence is Confidence.FIRM:
+        status, transparency, busy = "CONFIRMED", "OPAQUE", "BUSY"
+    elif entry.precision in DAY_PRECISIONS:
+        status, transparency, busy = "TENTATIVE", "TRANSPARENT", "TENTATIVE"
+    else:
+        status = "TENTATIVE" if entry.status is Status.TENTATIVE else "CONFIRMED"
+        transparency, busy = "TRANSPARENT", "FREE"
+    last_day = entry.start if options.coarse_as_marker and entry.precision in COARSE else entry.end
+    event = Event.new(
+        uid=f"{entry.uid}-{entry.position}",
+        stamp=entry.updated_at,
+        created=entry.created_at,
+        last_modified=entry.updated_at,
+        sequence=entry.revision,
+        start=entry.start,
+        end=exclusive_end(last_day),
+        summary=summary_prefix(entry) + entry.title,
+        description=_description(entry, confidence),
+        location=entry.location,
+        categories=[CATEGORY_LABELS[entry.category], entry.section],
+        status=status,
+        transparency=transparency,
+    )
+    event.add("x-microsoft-cdo-busystatus", busy)
+    event.add("x-microsoft-cdo-alldayevent", "TRUE")
+    return event
+
+
+def _description(entry: FeedEntry, confidence: Confidence) -> str:
+    window = format_window(Window(entry.start, entry.end), Precision.DAYS)
+    if entry.start == entry.end:
+        window = format_window(Window(entry.start, entry.end), Precision.DAY)
+    lines = [
+        f"Date in the note: {entry.raw_date}",
+        f"Confidence: {confidence.value} ({window})",
+    ]
+    if entry.outcome:
+        lines.append(f"Outcome: {entry.outcome}")
+    if entry.document:
+        lines.append(f"Source: Council document {entry.document}, line {entry.line}")
+    lines.append(f"{entry.section} · {CATEGORY_LABELS[entry.category]}")
+    return "\n".join(lines)

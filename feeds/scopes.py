@@ -1,0 +1,201 @@
+"""Which events a feed holds: its scope (everything, a section, a group, a
+category, a subscriber's own) and the filters of the request.
+
+:func:`feed_entries` is one SQL query; the rules that depend on the day
+(how long cancelled events stay, the ``past_days`` horizon) take ``today``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, and_, func, not_, or_, select, true
+from sqlalchemy.orm import Session
+
+from feeds.errors import FeedNotFound
+from models import (
+    Category,
+    Confidence,
+    DocumentVersion,
+    Event,
+    Group,
+    Occurrence,
+    Precision,
+    Section,
+    Status,
+    Subscriber,
+    scope_condition,
+    section_by_key,
+)
+
+CATEGORY_LABELS = {
+    Category.JOINT_READMISSION_COMMITTEE: "Joint Readmission Committee",
+    Category.VISA_FACILITATION_COMMITTEE: "Visa Facilitation Committee",
+    Category.SUBCOMMITTEE: "Sub-committee",
+    Category.MINISTERIAL: "Ministerial",
+    Category.ARTICLE_25A: "Article 25a Visa Code follow-up",
+    Category.SENIOR_OFFICIALS: "Senior officials",
+    Category.NEGOTIATION_ROUND: "Negotiation round",
+    Category.MISSION_OR_VISIT: "Mission or visit",
+    Category.SUMMIT: "Summit",
+    Category.TECHNICAL_MEETING: "Technical meeting",
+    Category.CONFERENCE_OR_FORUM: "Conference or forum",
+    Category.OTHER: "Other",
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a feed covers. ``key`` identifies it in caches and calendar uids."""
+
+    key: str
+    name: str
+    condition: ColumnElement[bool]
+    #: Part of the cache key when the scope itself can change (a subscriber's).
+    version: str = ""
+
+
+@dataclass(frozen=True)
+class FeedQuery:
+    """Filters a subscriber can add to a feed URL."""
+
+    #: Confidences to include; None means all.
+    confidences: frozenset[Confidence] | None = None
+    #: Leave out occurrences that ended more than this many days ago; None keeps all.
+    past_days: int | None = None
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One occurrence of one event, with what its VEVENT needs."""
+
+    uid: str
+    position: int
+    start: dt.date
+    end: dt.date
+    title: str
+    outcome: str
+    raw_date: str
+    status: Status
+    precision: Precision
+    category: Category
+    location: str | None
+    section: str
+    document: str | None
+    line: int | None
+    revision: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+def slug(text: str) -> str:
+    return "-".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def everything() -> Scope:
+    return Scope("all", "All sections", true())
+
+
+def section_scope(session: Session, key: str) -> Scope:
+    """A section by slug or ISO 3166-1 code (``cabo-verde`` or ``cv``)."""
+    section = section_by_key(session, key)
+    if section is None:
+        raise FeedNotFound(key)
+    return Scope(f"section:{section.slug}", section.name, Event.section_id == section.id)
+
+
+def group_scope(key: str) -> Scope:
+    group = next((g for g in Group if slug(g.value) == key.lower()), None)
+    if group is None:
+        raise FeedNotFound(key)
+    return Scope(f"group:{slug(group.value)}", group.value, Section.group == group)
+
+
+def category_scope(key: str) -> Scope:
+    category = next((c for c in Category if c.value == key.lower().replace("-", "_")), None)
+    if category is None:
+        raise FeedNotFound(key)
+    return Scope(
+        f"category:{category.value}", CATEGORY_LABELS[category], Event.category == category
+    )
+
+
+def subscriber_scope(subscriber: Subscriber) -> Scope:
+    return Scope(
+        f"subscriber:{subscriber.id}",
+        f"{subscriber.name or subscriber.email}'s selection",
+        scope_condition(subscriber),
+        version=subscriber.updated_at.isoformat(),
+    )
+
+
+def feed_entries(
+    session: Session,
+    scope: Scope,
+    query: FeedQuery,
+    *,
+    today: dt.date,
+    cancelled_days: int,
+) -> list[FeedEntry]:
+    """Every occurrence a feed shows, in calendar order.
+
+    Removed events are left out; cancelled and postponed ones stay for
+    ``cancelled_days`` after the change that made them so (their
+    ``updated_at``), so that subscribers see the change before they go.
+    """
+    cancelled_since = dt.datetime.combine(
+        today - dt.timedelta(days=cancelled_days), dt.time(), tzinfo=dt.UTC
+    )
+    off = Event.status.in_((Status.CANCELLED, Status.POSTPONED))
+    conditions: list[ColumnElement[bool]] = [
+        not_(Event.is_removed),
+        scope.condition,
+        or_(not_(off), Event.updated_at >= cancelled_since),
+    ]
+    if query.past_days is not None:
+        conditions.append(Occurrence.end >= today - dt.timedelta(days=query.past_days))
+    if query.confidences is not None:
+        conditions.append(Event.confidence.in_([c.value for c in query.confidences]))
+    statement: Select[tuple[Occurrence, Event, Section, str | None]] = (
+        select(Occurrence, Event, Section, DocumentVersion.symbol)
+        .join(Occurrence.event)
+        .join(Event.section)
+        .outerjoin(DocumentVersion, Event.document_version_id == DocumentVersion.id)
+        .where(and_(*conditions))
+        .order_by(Occurrence.start, Section.position, Event.position, Occurrence.position)
+    )
+    return [
+        FeedEntry(
+            uid=event.uid,
+            position=occurrence.position,
+            start=occurrence.start,
+            end=occurrence.end,
+            title=event.title,
+            outcome=event.outcome,
+            raw_date=event.raw_date,
+            status=event.status,
+            precision=event.precision,
+            category=event.category,
+            location=event.location,
+            section=section.name,
+            document=symbol,
+            line=event.source_line,
+            revision=event.revision,
+            created_at=event.created_at,
+            updated_at=event.updated_at,
+        )
+        for occurrence, event, section, symbol in session.execute(statement)
+    ]
+
+
+def latest_import(session: Session) -> dt.datetime | None:
+    """When the newest note was imported: the Last-Modified of a feed with no events."""
+    return session.scalar(select(func.max(DocumentVersion.imported_at)))
+
+
+def parse_confidences(values: Sequence[str]) -> frozenset[Confidence]:
+    """``firm,tentative`` -> the set; an unknown word raises ValueError."""
+    return frozenset(Confidence(v.strip().lower()) for v in values if v.strip())

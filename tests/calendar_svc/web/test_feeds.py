@@ -1,0 +1,124 @@
+"""Feeds over HTTP: secret tokens, 404s that say nothing, validators, no compression."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import urllib.request
+
+import pytest
+from icalendar import Calendar
+
+from calendar_svc.web.errors import NOT_FOUND_BODY
+from tests.conftest import FeedSite
+
+
+@pytest.fixture
+def client(feed_site: FeedSite):
+    return feed_site.app.test_client()
+
+
+def test_a_feed_is_served_as_uncompressed_calendar_text(client, feed_site: FeedSite) -> None:
+    response = client.get(
+        f"/feeds/{feed_site.token}/section/serbia.ics", headers={"Accept-Encoding": "gzip, br"}
+    )
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert "Content-Encoding" not in response.headers
+    assert "private" in response.headers["Cache-Control"]
+    assert response.headers["ETag"].startswith('"')  # strong, not W/"..."
+    assert response.headers["Last-Modified"] == "Wed, 07 Feb 2024 09:00:00 GMT"
+    calendar = Calendar.from_ical(response.data)
+    assert len(calendar.walk("VEVENT")) == 19
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/feeds/all.ics",
+        "/feeds//all.ics",
+        "/feeds/{wrong}/all.ics",
+        "/feeds/{wrong}/section/serbia.ics",
+        "/feeds/{revoked}/all.ics",
+        "/feeds/{revoked}/mine.ics",
+        "/feeds/not-a-token/all.ics",
+        "/feeds/{token}/section/atlantis.ics",
+        "/feeds/{token}/group/nowhere.ics",
+        "/feeds/{token}/category/picnic.ics",
+        "/feeds/{token}/other.ics",
+        "/nothing-here",
+    ],
+)
+def test_no_token_a_wrong_or_revoked_one_and_unknown_feeds_get_the_same_bare_404(
+    client,
+    feed_site: FeedSite,
+    path: str,
+) -> None:
+    wrong = secrets.token_urlsafe(32)
+    url = path.format(wrong=wrong, revoked=feed_site.revoked_token, token=feed_site.token)
+    response = client.get(url)
+    assert response.status_code == 404
+    assert response.data.decode() == NOT_FOUND_BODY
+    assert response.headers["Content-Type"].startswith("text/plain")
+
+
+def test_repeat_requests_get_304_by_etag_or_by_date(client, feed_site: FeedSite) -> None:
+    url = f"/feeds/{feed_site.token}/mine.ics"
+    first = client.get(url)
+    assert first.status_code == 200
+    by_etag = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert (by_etag.status_code, by_etag.data) == (304, b"")
+    assert by_etag.headers["ETag"] == first.headers["ETag"]
+    by_date = client.get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert by_date.status_code == 304
+    stale = client.get(url, headers={"If-None-Match": '"0123"'})
+    assert stale.status_code == 200
+    assert stale.data == first.data
+
+
+def test_a_section_is_also_reached_by_its_iso_code(client, feed_site: FeedSite) -> None:
+    by_slug = client.get(f"/feeds/{feed_site.token}/section/cabo-verde.ics")
+    by_iso = client.get(f"/feeds/{feed_site.token}/section/cv.ics")
+    assert by_slug.status_code == by_iso.status_code == 200
+    assert by_slug.data == by_iso.data
+    kosovo = client.get(f"/feeds/{feed_site.token}/section/XK.ics")
+    assert b"X-WR-CALNAME:Kosovo" in kosovo.data
+
+
+def test_groups_categories_everything_and_mine(client, feed_site: FeedSite) -> None:
+    def count(path: str) -> int:
+        response = client.get(f"/feeds/{feed_site.token}/{path}")
+        assert response.status_code == 200, path
+        return len(Calendar.from_ical(response.data).walk("VEVENT"))
+
+    assert count("all.ics") == 847
+    assert count("group/regional-process.ics") > count("section/prague-process.ics")
+    assert count("category/joint_readmission_committee.ics") == 40
+    assert count("category/joint-readmission-committee.ics") == 40
+    # Serbia 19, Montenegro 18 and North Macedonia 13 rows, one window each.
+    assert count("mine.ics") == 19 + 18 + 13
+
+
+def test_query_filters_narrow_a_feed(client, feed_site: FeedSite) -> None:
+    base = f"/feeds/{feed_site.token}/section/serbia.ics"
+    tentative = Calendar.from_ical(client.get(base + "?confidence=tentative").data)
+    assert [str(e["STATUS"]) for e in tentative.walk("VEVENT")] == ["TENTATIVE"]
+    both = Calendar.from_ical(client.get(base + "?confidence=firm,tentative&past_days=90").data)
+    assert len(both.walk("VEVENT")) == 4
+    assert client.get(base + "?confidence=maybe").status_code == 400
+    assert client.get(base + "?past_days=-3").status_code == 400
+
+
+def test_tokens_never_reach_the_request_log(
+    live_site: FeedSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="werkzeug")
+    with urllib.request.urlopen(f"{live_site.url}/feeds/{live_site.token}/all.ics") as ok:
+        assert ok.status == 200
+    with pytest.raises(urllib.error.HTTPError, match="404"):
+        urllib.request.urlopen(f"{live_site.url}/feeds/{live_site.revoked_token}/mine.ics")
+    text = "\n".join(record.getMessage() for record in caplog.records)
+    assert "/feeds/<redacted>/all.ics" in text
+    assert "/feeds/<redacted>/mine.ics" in text
+    assert live_site.token not in text
+    assert live_site.revoked_token not in text

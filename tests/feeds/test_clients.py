@@ -1,0 +1,222 @@
+"""Real calendar clients read the feeds: Mozilla's ical.js, the strict ``ical``
+package, and vdirsyncer subscribing over HTTP.
+
+ical.js is installed from the npm registry by this module's set-up
+(``tests/clients/package.json`` pins it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ical.calendar_stream import IcsCalendarStream
+from icalendar import Calendar
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from feeds.feed import FeedSettings, render_feed
+from feeds.ics import exclusive_end
+from feeds.scopes import FeedQuery, section_scope
+from models import Event, Occurrence, Precision, Section
+from tests.conftest import V2, FeedSite, services_of
+
+CLIENTS = Path(__file__).resolve().parents[1] / "clients"
+COARSE = {"months", "quarter", "quarters", "half", "season", "year", "range"}
+SETTINGS = FeedSettings(dt.timedelta(hours=6), True, 30, None, 8)
+
+
+@pytest.fixture(scope="session")
+def icaljs() -> Callable[[list[Path]], dict[str, Any]]:
+    """Run ical.js over .ics files; installs it from npm on first use."""
+    npm, node = shutil.which("npm"), shutil.which("node")
+    assert npm, "npm is needed to install ical.js"
+    assert node, "Node.js is needed to run ical.js"
+    if not (CLIENTS / "node_modules" / "ical.js" / "package.json").exists():
+        subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=CLIENTS,
+            check=True,
+            timeout=300,
+        )
+
+    def read(paths: list[Path]) -> dict[str, Any]:
+        result = subprocess.run(
+            [node, str(CLIENTS / "read_feeds.mjs"), *map(str, paths)],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+        return json.loads(result.stdout)
+
+    return read
+
+
+def expected_events(session: Session, section_id: int) -> dict[str, tuple[str, str, str]]:
+    """uid -> (first day, exclusive last day, STATUS) from the database."""
+    rows = session.scalars(
+        select(Occurrence)
+        .join(Occurrence.event)
+        .where(Event.section_id == section_id, Event.is_removed.is_(False))
+    )
+    expected = {}
+    for occurrence in rows:
+        event = occurrence.event
+        last = occurrence.start if event.precision.value in COARSE else occurrence.end
+        if event.confidence.value == "off":
+            status = "CANCELLED"
+        elif event.status.value == "tentative":
+            status = "TENTATIVE"
+        else:
+            status = "CONFIRMED"
+        expected[f"{event.uid}-{occurrence.position}"] = (
+            occurrence.start.isoformat(),
+            exclusive_end(last).isoformat(),
+            status,
+        )
+    return expected
+
+
+@pytest.fixture(scope="module")
+def section_feeds(live_site: FeedSite, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every section feed, fetched over HTTP from the running app."""
+    folder = tmp_path_factory.mktemp("feeds")
+    with services_of(live_site.app).session_factory() as session:
+        slugs = session.scalars(select(Section.slug)).all()
+    paths = {}
+    for slug in slugs:
+        url = f"{live_site.url}/feeds/{live_site.token}/section/{slug}.ics"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            paths[slug] = folder / f"{slug}.ics"
+            paths[slug].write_bytes(response.read())
+    return paths
+
+
+def test_icaljs_reads_every_section_feed_as_the_database_says(
+    live_site: FeedSite, section_feeds: dict[str, Path], icaljs: Callable[..., dict[str, Any]]
+) -> None:
+    parsed = icaljs(list(section_feeds.values()))
+    checked = 0
+    with services_of(live_site.app).session_factory() as session:
+        for slug, path in section_feeds.items():
+            section = session.scalars(select(Section).filter_by(slug=slug)).one()
+            calendar = parsed[str(path)]
+            assert calendar["method"] == "PUBLISH"
+            assert calendar["name"] == f"{section.name} – EU migration dialogues"
+            got = {e["uid"]: (e["start"], e["end"], e["status"]) for e in calendar["events"]}
+            assert got == expected_events(session, section.id), slug
+            assert all(e["allDay"] for e in calendar["events"])
+            checked += len(got)
+    assert checked == 847
+
+
+def test_the_strict_ical_package_reads_every_section_feed(
+    live_site: FeedSite, section_feeds: dict[str, Path]
+) -> None:
+    checked = 0
+    with services_of(live_site.app).session_factory() as session:
+        for slug, path in section_feeds.items():
+            section = session.scalars(select(Section).filter_by(slug=slug)).one()
+            calendar = IcsCalendarStream.calendar_from_ics(path.read_text(encoding="utf-8"))
+            got = {
+                e.uid: (e.dtstart.isoformat(), e.dtend.isoformat(), e.status.value)
+                for e in calendar.events
+            }
+            assert got == expected_events(session, section.id), slug
+            checked += len(got)
+    assert checked == 847
+
+
+def test_vdirsyncer_subscribes_over_http_and_gets_every_event(
+    live_site: FeedSite, tmp_path: Path
+) -> None:
+    vdirsyncer = Path(sys.executable).with_name("vdirsyncer")
+    local = tmp_path / "calendars"
+    local.mkdir()
+    url = f"{live_site.url}/feeds/{live_site.token}/mine.ics"
+    config = tmp_path / "config"
+    config.write_text(
+        f"""
+[general]
+status_path = "{tmp_path / "status"}"
+
+[pair subscription]
+a = "feed"
+b = "folder"
+collections = null
+conflict_resolution = "a wins"
+
+[storage feed]
+type = "http"
+url = "{url}"
+
+[storage folder]
+type = "filesystem"
+path = "{local}"
+fileext = ".ics"
+"""
+    )
+    for command in ("discover", "sync"):
+        result = subprocess.run(
+            [str(vdirsyncer), "-c", str(config), command],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            input="y\n",
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+    items = [Calendar.from_ical(item.read_bytes()) for item in local.glob("*.ics")]
+    events = [event for item in items for event in item.walk("VEVENT")]
+    summaries = sorted(str(event["SUMMARY"]) for event in events)
+    assert len(items) == len(events) == 19 + 18 + 13
+    assert "(Q1 2024 tbc) 10 th EU-Serbia Joint Readmission Committee meeting" in summaries
+    assert "(Q3 2024 tbc) 10 th EU-North Macedonia Joint Readmission Committee meeting" in summaries
+
+
+def test_both_parsers_see_the_same_uids_after_a_second_version(
+    session: Session,
+    ingest: Callable[..., Any],
+    icaljs: Callable[..., dict[str, Any]],
+    tmp_path: Path,
+) -> None:
+    """vdirsyncer rewrites UIDs, so UID stability is checked with the two parsers."""
+    ingest()
+    serbia = section_scope(session, "serbia")
+    first = tmp_path / "v1.ics"
+    first.write_bytes(
+        render_feed(session, serbia, FeedQuery(), today=dt.date(2024, 2, 6), settings=SETTINGS).body
+    )
+    ingest(V2, at=dt.datetime(2024, 5, 16, tzinfo=dt.UTC))
+    second = tmp_path / "v2.ics"
+    second.write_bytes(
+        render_feed(
+            session, serbia, FeedQuery(), today=dt.date(2024, 5, 16), settings=SETTINGS
+        ).body
+    )
+    parsed = icaljs([first, second])
+    js = {name: {e["uid"]: e["sequence"] for e in parsed[str(path)]["events"]}
+          for name, path in (("v1", first), ("v2", second))}  # fmt: skip
+    strict = {
+        name: {
+            e.uid: e.sequence for e in IcsCalendarStream.calendar_from_ics(path.read_text()).events
+        }
+        for name, path in (("v1", first), ("v2", second))
+    }
+    assert js == strict
+    assert set(js["v1"]) < set(js["v2"])
+    bumped = {uid for uid in js["v1"] if js["v2"][uid] == js["v1"][uid] + 1}
+    assert len(bumped) == 2
+    assert all(js["v2"][uid] == js["v1"][uid] for uid in set(js["v1"]) - bumped)
+    confirmed = session.scalars(select(Event).where(Event.raw_date == "19 March 2024")).one()
+    assert confirmed.precision is Precision.DAY
+    assert f"{confirmed.uid}-0" in bumped

@@ -1,0 +1,249 @@
+"""Feeds read back with icalendar agree with the database, across versions of the note."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from icalendar import Calendar
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from calendar_svc.subscribers import add_subscriber
+from feeds.feed import FeedCache, FeedSettings, render_feed
+from feeds.ics import exclusive_end
+from feeds.scopes import (
+    FeedQuery,
+    Scope,
+    category_scope,
+    everything,
+    group_scope,
+    section_scope,
+    subscriber_scope,
+)
+from models import Confidence, Event, Occurrence, Precision, Section
+from tests.conftest import V2
+
+NOTE_DAY = dt.date(2024, 2, 6)
+LATER = dt.datetime(2024, 5, 16, 9, 0, tzinfo=dt.UTC)
+SETTINGS = FeedSettings(
+    refresh=dt.timedelta(hours=6),
+    coarse_as_marker=True,
+    cancelled_days=30,
+    past_days=None,
+    cache_size=64,
+)
+COARSE = {"months", "quarter", "quarters", "half", "season", "year", "range"}
+#: DESIGN.md section 5 and issue 3: (STATUS, TRANSP, busy status) by confidence.
+EXPECTED_FLAGS = {
+    Confidence.FIRM: ("CONFIRMED", "OPAQUE", "BUSY"),
+    Confidence.OFF: ("CANCELLED", "TRANSPARENT", "FREE"),
+}
+
+
+def feed(session: Session, scope: Scope, today: dt.date = NOTE_DAY, **query: Any) -> Calendar:
+    rendered = render_feed(session, scope, FeedQuery(**query), today=today, settings=SETTINGS)
+    return Calendar.from_ical(rendered.body)
+
+
+def vevents(calendar: Calendar) -> dict[str, Any]:
+    return {str(e["UID"]): e for e in calendar.walk("VEVENT")}
+
+
+def expected_flags(event: Event) -> tuple[str, str, str]:
+    if event.confidence in EXPECTED_FLAGS:
+        return EXPECTED_FLAGS[event.confidence]
+    if event.precision in (Precision.DAY, Precision.DAYS):
+        return ("TENTATIVE", "TRANSPARENT", "TENTATIVE")
+    return (event.status.value.upper(), "TRANSPARENT", "FREE")
+
+
+def check_against_database(session: Session, section: Section, calendar: Calendar) -> int:
+    occurrences = session.scalars(
+        select(Occurrence)
+        .join(Occurrence.event)
+        .where(Event.section_id == section.id, Event.is_removed.is_(False))
+    ).all()
+    got = vevents(calendar)
+    assert set(got) == {f"{o.event.uid}-{o.position}" for o in occurrences}, section.slug
+    for occurrence in occurrences:
+        event = occurrence.event
+        vevent = got[f"{event.uid}-{occurrence.position}"]
+        last_day = occurrence.start if event.precision.value in COARSE else occurrence.end
+        assert vevent.decoded("DTSTART") == occurrence.start
+        assert vevent.decoded("DTEND") == exclusive_end(last_day)
+        assert vevent["SEQUENCE"] == event.revision
+        assert vevent.decoded("DTSTAMP") == event.updated_at
+        assert vevent.decoded("LAST-MODIFIED") == event.updated_at
+        assert vevent.decoded("CREATED") == event.created_at
+        assert str(vevent["SUMMARY"]).endswith(event.title)
+        status, transp, busy = expected_flags(event)
+        assert (str(vevent["STATUS"]), str(vevent["TRANSP"])) == (status, transp)
+        assert str(vevent["X-MICROSOFT-CDO-BUSYSTATUS"]) == busy
+        assert vevent.get("LOCATION") == event.location
+        assert f"Date in the note: {event.raw_date}" in str(vevent["DESCRIPTION"])
+        assert (
+            f"Source: Council document {event.document_version.symbol}, line {event.source_line}"
+            in str(vevent["DESCRIPTION"])
+        )
+    return len(occurrences)
+
+
+def test_every_section_feed_agrees_with_the_database(
+    session: Session, ingest: Callable[..., Any]
+) -> None:
+    ingest()
+    total = 0
+    for section in session.scalars(select(Section)):
+        total += check_against_database(
+            session, section, feed(session, section_scope(session, section.slug))
+        )
+    assert total == 847
+
+
+def test_a_second_version_keeps_uids_and_bumps_sequence_only_on_changed_events(
+    session: Session, ingest: Callable[..., Any]
+) -> None:
+    ingest()
+    serbia = section_scope(session, "serbia")
+    before = vevents(feed(session, serbia))
+    ingest(V2, at=LATER)
+    after_calendar = feed(session, serbia, today=LATER.date())
+    check_against_database(
+        session, session.scalars(select(Section).filter_by(slug="serbia")).one(), after_calendar
+    )
+    after = vevents(after_calendar)
+    assert set(before) <= set(after)  # nothing of Serbia was removed
+    changed = {uid for uid in before if after[uid]["SEQUENCE"] != before[uid]["SEQUENCE"]}
+    titles = {str(after[uid]["SUMMARY"]) for uid in changed}
+    assert titles == {
+        "10 th EU-Serbia Joint Readmission Committee meeting, Belgrade",
+        "Mission of DDG HOME to follow up the EU Action Plan on the Western Balkans",
+    }
+    for uid in before:
+        moved = uid in changed
+        assert (after[uid]["SEQUENCE"] == before[uid]["SEQUENCE"] + 1) is moved
+        assert (after[uid].decoded("DTSTAMP") == LATER) is moved
+        assert (after[uid].decoded("LAST-MODIFIED") == LATER) is moved
+    jrc = next(after[uid] for uid in changed if "Readmission" in str(after[uid]["SUMMARY"]))
+    assert jrc.decoded("DTSTART") == dt.date(2024, 3, 19)
+    assert (str(jrc["STATUS"]), str(jrc["TRANSP"])) == ("CONFIRMED", "OPAQUE")
+    new = set(after) - set(before)
+    assert [str(after[uid]["SUMMARY"]) for uid in new] == [
+        "(Q4 2024 tbc) 11 th EU-Serbia Joint Readmission Committee meeting"
+    ]
+
+
+def test_removed_events_drop_out_and_cancelled_ones_stay_for_a_while(
+    session: Session, ingest: Callable[..., Any]
+) -> None:
+    ingest()
+    ingest(V2, at=LATER)
+    china = vevents(feed(session, section_scope(session, "china"), today=LATER.date()))
+    assert not any("Virtual workshop readmission" in str(e["SUMMARY"]) for e in china.values())
+    wb = section_scope(session, "western-balkans")
+    soon = vevents(feed(session, wb, today=LATER.date()))
+    cancelled = [e for e in soon.values() if str(e["STATUS"]) == "CANCELLED"]
+    assert [str(e["SUMMARY"]) for e in cancelled] == ["(cancelled) EU-WB JHA SOM"]
+    later = vevents(feed(session, wb, today=LATER.date() + dt.timedelta(days=31)))
+    assert not any(str(e["STATUS"]) == "CANCELLED" for e in later.values())
+    assert len(later) == len(soon) - 1
+
+
+def test_an_empty_section_is_a_valid_empty_calendar(
+    session: Session, ingest: Callable[..., Any]
+) -> None:
+    ingest()
+    ingest(V2, at=LATER)
+    russia = feed(session, section_scope(session, "RU"), today=LATER.date())
+    assert russia.walk("VEVENT") == []
+    assert str(russia["X-WR-CALNAME"]) == "Russia – EU migration dialogues"
+
+
+def test_group_category_everything_and_a_subscribers_own_scope(
+    session: Session, ingest: Callable[..., Any]
+) -> None:
+    ingest()
+    everything_events = vevents(feed(session, everything()))
+    assert len(everything_events) == 847
+    group = vevents(feed(session, group_scope("western-balkans")))
+    wb_slugs = {"western-balkans", "albania", "bosnia-and-herzegovina", "north-macedonia",
+                "montenegro", "serbia", "kosovo", "turkiye"}  # fmt: skip
+    expected = session.scalar(
+        select(func.count(Occurrence.id))
+        .join(Occurrence.event)
+        .join(Event.section)
+        .where(Section.slug.in_(wb_slugs))
+    )
+    assert len(group) == expected
+    jrcs = vevents(feed(session, category_scope("joint-readmission-committee")))
+    assert len(jrcs) == 40
+    assert all("Readmission Committee" in str(e["SUMMARY"]) for e in jrcs.values())
+    subscriber = add_subscriber(
+        session,
+        "desk.officer@example.eu",
+        now=LATER,
+        sections=["serbia", "ME", "north-macedonia"],
+        categories=["joint_readmission_committee"],
+    )
+    mine = vevents(feed(session, subscriber_scope(subscriber)))
+    assert sorted(str(e["SUMMARY"]) for e in mine.values()) == [
+        "(Q1 2024 tbc) 10 th EU-Serbia Joint Readmission Committee meeting",
+        "(Q1-Q2 2024 tbc) 8 th EU-Montenegro Joint Readmission Committee meeting",
+        "(Q3 2024 tbc) 10 th EU-North Macedonia Joint Readmission Committee meeting",
+        "7 th EU-Montenegro Joint Readmission Committee meeting, VTC",
+        "9 th EU-North Macedonia Joint Readmission Committee meeting, VTC",
+        "9 th EU-Serbia Joint Readmission Committee meeting, Belgrade",
+    ]
+
+
+def test_confidence_and_past_days_filters(session: Session, ingest: Callable[..., Any]) -> None:
+    ingest()
+    serbia = section_scope(session, "serbia")
+    firm = vevents(feed(session, serbia, confidences=frozenset({Confidence.FIRM})))
+    assert len(firm) == 18
+    assert {str(e["STATUS"]) for e in firm.values()} == {"CONFIRMED"}
+    tentative = vevents(feed(session, serbia, confidences=frozenset({Confidence.TENTATIVE})))
+    assert [str(e["SUMMARY"]) for e in tentative.values()] == [
+        "(Q1 2024 tbc) 10 th EU-Serbia Joint Readmission Committee meeting"
+    ]
+    recent = vevents(feed(session, serbia, past_days=90))
+    assert sorted(e.decoded("DTSTART").isoformat() for e in recent.values()) == [
+        "2023-11-30",
+        "2024-01-01",
+        "2024-02-06",
+        "2024-03-12",
+    ]
+
+
+def test_a_feed_is_rendered_once_per_change_of_the_data(
+    session: Session, ingest: Callable[..., Any]
+) -> None:
+    ingest()
+    cache = FeedCache(8)
+    scope = section_scope(session, "serbia")
+    first = render_feed(session, scope, FeedQuery(), today=NOTE_DAY, settings=SETTINGS, cache=cache)
+    again = render_feed(session, scope, FeedQuery(), today=NOTE_DAY, settings=SETTINGS, cache=cache)
+    assert again is first
+    assert cache.renders == 1
+    ingest(V2, at=LATER)
+    changed = render_feed(
+        session, scope, FeedQuery(), today=NOTE_DAY, settings=SETTINGS, cache=cache
+    )
+    assert cache.renders == 2
+    assert changed.etag != first.etag
+    assert changed.last_modified >= LATER.replace(microsecond=0)
+
+
+@pytest.mark.parametrize("key", ["atlantis", "xx"])
+def test_unknown_scopes_are_not_found(session: Session, key: str) -> None:
+    from feeds.errors import FeedNotFound
+
+    with pytest.raises(FeedNotFound):
+        section_scope(session, key)
+    with pytest.raises(FeedNotFound):
+        group_scope(key)
+    with pytest.raises(FeedNotFound):
+        category_scope(key)
