@@ -43,6 +43,20 @@ def revoke_tokens(session: Session, subscriber: Subscriber, *, now: dt.datetime)
     return result.rowcount or 0
 
 
+def is_live_token(session: Session, token: str) -> bool:
+    """Whether ``token`` opens the feeds (one indexed lookup, nothing loaded)."""
+    if not _TOKEN_SHAPE.match(token):
+        return False
+    return (
+        session.scalar(
+            select(FeedToken.id).where(
+                FeedToken.token_hash == token_hash(token), FeedToken.revoked_at.is_(None)
+            )
+        )
+        is not None
+    )
+
+
 def subscriber_for_token(session: Session, token: str) -> Subscriber | None:
     """The subscriber a live token belongs to, or None (unknown, revoked or malformed)."""
     if not _TOKEN_SHAPE.match(token):

@@ -53,6 +53,10 @@ def data_version(session: Session) -> str:
     version, so the two highest ids (two index lookups) say whether anything
     changed, in every process that shares the database.
     """
-    documents = session.scalar(select(func.max(DocumentVersion.id))) or 0
-    revisions = session.scalar(select(func.max(EventRevision.id))) or 0
-    return f"{documents}.{revisions}"
+    documents, revisions = session.execute(
+        select(
+            select(func.max(DocumentVersion.id)).scalar_subquery(),
+            select(func.max(EventRevision.id)).scalar_subquery(),
+        )
+    ).one()
+    return f"{documents or 0}.{revisions or 0}"

@@ -21,7 +21,7 @@ from feeds.scopes import (
     section_scope,
     subscriber_scope,
 )
-from feeds.tokens import subscriber_for_token
+from feeds.tokens import is_live_token, subscriber_for_token
 from models import Subscriber
 
 blueprint = Blueprint("feeds", __name__, url_prefix="/feeds")
@@ -30,7 +30,7 @@ MAX_PAST_DAYS = 36_500
 
 @blueprint.get("/<token>/all.ics")
 def all_events(token: str) -> ResponseReturnValue:
-    _subscriber(token)
+    _check(token)
     return _feed(everything())
 
 
@@ -41,20 +41,25 @@ def mine(token: str) -> ResponseReturnValue:
 
 @blueprint.get("/<token>/section/<key>.ics")
 def section(token: str, key: str) -> ResponseReturnValue:
-    _subscriber(token)
+    _check(token)
     return _feed(section_scope(get_session(), key))
 
 
 @blueprint.get("/<token>/group/<key>.ics")
 def group(token: str, key: str) -> ResponseReturnValue:
-    _subscriber(token)
+    _check(token)
     return _feed(group_scope(key))
 
 
 @blueprint.get("/<token>/category/<key>.ics")
 def category(token: str, key: str) -> ResponseReturnValue:
-    _subscriber(token)
+    _check(token)
     return _feed(category_scope(key))
+
+
+def _check(token: str) -> None:
+    if not is_live_token(get_session(), token):
+        abort(404)
 
 
 def _subscriber(token: str) -> Subscriber:
