@@ -220,3 +220,31 @@ def test_both_parsers_see_the_same_uids_after_a_second_version(
     confirmed = session.scalars(select(Event).where(Event.raw_date == "19 March 2024")).one()
     assert confirmed.precision is Precision.DAY
     assert f"{confirmed.uid}-0" in bumped
+
+
+def test_hostile_text_survives_every_reader(
+    icaljs: Callable[..., dict[str, Any]], tmp_path: Path
+) -> None:
+    """CR/LF, separators, backslashes, other scripts and a 10,000-character outcome."""
+    from feeds.ics import CalendarMeta, IcsOptions, build_calendar
+    from tests.feeds.test_ics import HOSTILE, entry
+
+    entries = [
+        entry(uid=f"hostile-{i}", title=text, outcome=text + " " + "x" * 10_000, location=text)
+        for i, text in enumerate(HOSTILE)
+    ]
+    path = tmp_path / "hostile.ics"
+    path.write_bytes(
+        build_calendar(
+            CalendarMeta("Côte d'Ivoire", "Türkiye"), entries, IcsOptions(dt.timedelta(hours=6))
+        )
+    )
+    expected = {f"hostile-{i}-0": text.replace("\r\n", "\n") for i, text in enumerate(HOSTILE)}
+    js = icaljs([path])[str(path)]["events"]
+    assert {e["uid"]: e["summary"] for e in js} == expected
+    assert {e["uid"]: e["location"] for e in js} == expected
+    assert all(f"Outcome: {expected[e['uid']]} {'x' * 10_000}" in e["description"] for e in js)
+    assert {e["start"] for e in js} == {"2024-03-12"}
+    strict = IcsCalendarStream.calendar_from_ics(path.read_text(encoding="utf-8"))
+    assert {e.uid: e.summary for e in strict.events} == expected
+    assert {e.uid: e.location for e in strict.events} == expected
