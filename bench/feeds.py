@@ -81,7 +81,7 @@ def prepare(folder: Path) -> tuple[str, str, list[str]]:
         source = read_source(SAMPLE, max_bytes=10_000_000)
         import_note(session, source, load_note(source), now=NOW)
         subscriber = add_subscriber(session, "bench@example.eu", now=NOW, everything=True)
-        token = issue_token(session, subscriber, now=NOW)
+        token = issue_token(session, subscriber, secret=b"bench", now=NOW)
         slugs = [s.slug for s in session.query(Section).order_by(Section.position)]
     engine.dispose()
     return url, token, slugs

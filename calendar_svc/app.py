@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from calendar_svc import redaction
 from calendar_svc.settings import Settings, load_settings
 from feeds.feed import FeedCache, FeedSettings
 from models import make_engine, make_session_factory
+from models.db import writer
 
 EXTENSION = "calendar_svc"
 DEFAULT_DATABASE = "calendar-svc.sqlite3"
@@ -32,6 +35,42 @@ class Services:
     feed_cache: FeedCache
     #: The wall clock, read once at the start of each request.
     clock: Callable[[], dt.datetime]
+    #: Sessions for commands that read then write (IMMEDIATE on SQLite).
+    writer_sessions: sessionmaker[Session]
+    #: Derives feed tokens (``secret_key`` or the instance folder's key file).
+    secret: bytes = field(repr=False, default=b"")
+
+
+def notification_config(app_services: Services) -> dict[str, Any]:
+    """The plain values ``notifications.jobs.runtime`` builds its objects from."""
+    settings = app_services.settings
+    smtp, reminders, digest = settings.smtp, settings.reminders, settings.digest
+    return {
+        "database_url": app_services.engine.url.render_as_string(hide_password=False),
+        "smtp": {
+            "host": smtp.host,
+            "port": smtp.port,
+            "security": smtp.security,
+            "username": smtp.username,
+            "password": smtp.password,
+            "timeout_seconds": smtp.timeout_seconds,
+        },
+        "mail_from": settings.mail_from,
+        "base_url": settings.base_url,
+        "secret": app_services.secret.hex(),
+        "reminders": {
+            "overdue_horizon_days": reminders.overdue_horizon_days,
+            "max_attempts": reminders.max_attempts,
+            "retry_minutes": reminders.retry_minutes,
+            "lease_minutes": reminders.lease_minutes,
+        },
+        "digest": {
+            "day": digest.day,
+            "time": digest.time,
+            "timezone": digest.timezone,
+            "upcoming_weeks": digest.upcoming_weeks,
+        },
+    }
 
 
 def wall_clock() -> dt.datetime:
@@ -67,16 +106,19 @@ def create_app(
         feed_settings,
         FeedCache(feeds.cache_size),
         clock,
+        make_session_factory(writer(engine)),
+        secret=_secret_key(settings, Path(app.instance_path)),
     )
     app.teardown_appcontext(_close_session)
     redaction.install(app.logger.name, *redaction.LOGGERS)
 
     from calendar_svc.cli import register_commands
-    from calendar_svc.web import errors, health
+    from calendar_svc.web import errors, health, unsubscribe
     from calendar_svc.web import feeds as feed_views
 
     app.register_blueprint(health.blueprint)
     app.register_blueprint(feed_views.blueprint)
+    app.register_blueprint(unsubscribe.blueprint)
     errors.register(app)
     register_commands(app.cli)
     return app
@@ -94,10 +136,35 @@ def get_session() -> Session:
     return g.db_session
 
 
+def get_writer_session() -> Session:
+    """The session of a request or command that reads then writes (see ``models.db.writer``)."""
+    if "db_writer_session" not in g:
+        g.db_writer_session = services().writer_sessions()
+    return g.db_writer_session
+
+
 def _close_session(_exc: BaseException | None) -> None:
-    session = g.pop("db_session", None)
-    if session is not None:
-        session.close()
+    for name in ("db_session", "db_writer_session"):
+        session = g.pop(name, None)
+        if session is not None:
+            session.close()
+
+
+def _secret_key(settings: Settings, instance_path: Path) -> bytes:
+    """The configured key, else one made once and kept (mode 0600) in the instance folder."""
+    if settings.secret_key:
+        return settings.secret_key.encode()
+    path = instance_path / "secret_key"
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process made it first
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
 
 
 def _default_database(instance_path: Path) -> str:

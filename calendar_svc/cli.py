@@ -123,14 +123,14 @@ def ingest(
     now: dt.datetime,
 ) -> None:
     """Import a version of the note and print what changed."""
-    from calendar_svc.app import get_session, services
+    from calendar_svc.app import get_writer_session, services
     from calendar_svc.ingest.importer import import_note, load_note
     from calendar_svc.ingest.report import render
     from calendar_svc.ingest.source import read_source
 
     source = read_source(path, max_bytes=services().settings.ingest.max_bytes)
     note = load_note(source)
-    session = get_session()
+    session = get_writer_session()
     with session.begin():
         report = import_note(
             session,
@@ -191,11 +191,13 @@ def agenda(now: dt.datetime, weeks: int, section_keys: tuple[str, ...]) -> None:
     """Print upcoming, awaiting-confirmation and overdue-tbc events as of a day."""
     from calendar_svc.agenda import render_agenda
     from calendar_svc.app import get_session
+    from models import Event
     from models.agenda import build_agenda
 
     session = get_session()
-    section_ids = [_section(session, key).id for key in section_keys] or None
-    result = build_agenda(session, today=now.date(), weeks=weeks, section_ids=section_ids)
+    section_ids = [_section(session, key).id for key in section_keys]
+    condition = Event.section_id.in_(section_ids) if section_ids else None
+    result = build_agenda(session, today=now.date(), weeks=weeks, condition=condition)
     click.echo(render_agenda(result, weeks=weeks), nl=False)
 
 
@@ -215,19 +217,43 @@ def serve(host: str | None, port: int | None) -> None:
 
 @click.command("check")
 @with_appcontext
-def check() -> None:
-    """Report the service's health; exit 1 if something is wrong."""
-    from calendar_svc.app import services
-    from calendar_svc.health import database_facts
+@now_option
+def check(now: dt.datetime) -> None:
+    """Report database, migrations, scheduler, mail and failed mails; exit 1 if any is wrong."""
+    from calendar_svc.app import notification_config, services
+    from calendar_svc.health import (
+        database_facts,
+        failed_mail_facts,
+        mail_facts,
+        scheduler_facts,
+    )
+    from notifications.jobs import mailer_from
 
-    facts = database_facts(services().engine)
+    engine = services().engine
+    facts = database_facts(engine)
     if facts["database"] == "unreachable":
         raise click.ClickException(f"database unreachable: {facts['reason']}")
     click.echo("database: reachable")
+    problems = []
     if facts["pending_migrations"]:
         pending = ", ".join(facts["pending_migrations"])
+        click.echo(f"migrations: pending {pending} (run calendar-svc init-db)")
         raise click.ClickException(f"migrations pending: {pending} (run calendar-svc init-db)")
     click.echo("migrations: up to date")
+    scheduler_state = scheduler_facts(engine, now=now)
+    click.echo(f"scheduler: {scheduler_state['scheduler']}")
+    if not scheduler_state["ok"]:
+        problems.append("scheduler")
+    mail = mail_facts(mailer_from(notification_config(services())))
+    click.echo(f"mail: {mail['mail']}")
+    if not mail["ok"]:
+        problems.append("mail")
+    failed = failed_mail_facts(engine)
+    click.echo(f"failed mails: {failed['failed_mails'] or 'none'}")
+    if not failed["ok"]:
+        problems.append("failed mails (calendar-svc reminders failed)")
+    if problems:
+        raise click.ClickException("not healthy: " + ", ".join(problems))
 
 
 @click.group("subscribers")
@@ -245,6 +271,23 @@ def subscribers() -> None:
     "--category", "categories", multiple=True, metavar="CATEGORY", help="Only these categories."
 )
 @click.option("--all", "everything", is_flag=True, help="Follow every section.")
+@click.option(
+    "--remind",
+    "firm_days",
+    multiple=True,
+    type=click.IntRange(min=1),
+    metavar="DAYS",
+    help="Remind this many days before a firm date (repeatable; default [reminders] firm_days).",
+)
+@click.option(
+    "--tbc-lead",
+    "tentative_days",
+    type=click.IntRange(min=1),
+    metavar="DAYS",
+    help="Say a tbc window is unconfirmed this many days before it opens (default 30).",
+)
+@click.option("--no-reminders", is_flag=True, help="No reminder mails (digest only).")
+@click.option("--no-digest", is_flag=True, help="No weekly digest.")
 @now_option
 def subscribers_add(
     email: str,
@@ -253,13 +296,18 @@ def subscribers_add(
     groups: tuple[str, ...],
     categories: tuple[str, ...],
     everything: bool,
+    firm_days: tuple[int, ...],
+    tentative_days: int | None,
+    no_reminders: bool,
+    no_digest: bool,
     now: dt.datetime,
 ) -> None:
-    """Add a subscriber and what they follow."""
-    from calendar_svc.app import get_session
+    """Add a subscriber, what they follow and which mails they get."""
+    from calendar_svc.app import get_writer_session, services
     from calendar_svc.subscribers import add_subscriber, describe_scope
 
-    session = get_session()
+    defaults = services().settings.reminders
+    session = get_writer_session()
     with session.begin():
         subscriber = add_subscriber(
             session,
@@ -270,6 +318,10 @@ def subscribers_add(
             groups=groups,
             categories=categories,
             everything=everything,
+            firm_days=firm_days or defaults.firm_days,
+            tentative_days=tentative_days or defaults.tentative_days,
+            reminders=not no_reminders,
+            digest=not no_digest,
         )
         click.echo(f"added {subscriber.email}: {describe_scope(subscriber)}")
 
@@ -293,6 +345,10 @@ def subscribers_list(fmt: str) -> None:
             "groups": [g.group.value for g in s.groups],
             "categories": [c.category.value for c in s.categories],
             "scope": describe_scope(s),
+            "reminders": s.wants_reminders,
+            "remind_days": [d.days for d in reversed(s.lead_days)],
+            "tbc_lead_days": s.tentative_lead_days,
+            "digest": s.wants_digest,
             "live_tokens": len(live_tokens(s)),
         }
         for s in all_subscribers(get_session())
@@ -309,10 +365,10 @@ def subscribers_list(fmt: str) -> None:
 @click.argument("email")
 def subscribers_remove(email: str) -> None:
     """Remove a subscriber (their tokens stop working at once)."""
-    from calendar_svc.app import get_session
+    from calendar_svc.app import get_writer_session
     from calendar_svc.subscribers import remove_subscriber
 
-    session = get_session()
+    session = get_writer_session()
     with session.begin():
         remove_subscriber(session, email)
     click.echo(f"removed {email}")
@@ -326,18 +382,18 @@ def subscribers_remove(email: str) -> None:
 @now_option
 def subscribers_token(email: str, revoke: bool, keep_others: bool, now: dt.datetime) -> None:
     """Issue a new feed token (revoking the others) and print the feed links."""
-    from calendar_svc.app import get_session, services
+    from calendar_svc.app import get_writer_session, services
     from calendar_svc.subscribers import HOW_TO_SUBSCRIBE, feed_links, find_subscriber
     from feeds.tokens import issue_token, revoke_tokens
 
-    session = get_session()
+    session = get_writer_session()
     with session.begin():
         subscriber = find_subscriber(session, email)
         revoked = 0 if keep_others else revoke_tokens(session, subscriber, now=now)
         if revoke:
             click.echo(f"revoked {revoked} token(s) of {subscriber.email}")
             return
-        token = issue_token(session, subscriber, now=now)
+        token = issue_token(session, subscriber, secret=services().secret, now=now)
     click.echo(f"New feed token for {subscriber.email} ({revoked} earlier token(s) revoked):")
     click.echo(f"  {token}")
     click.echo("Keep these links private: they open a LIMITE calendar to anyone who has them.")
@@ -348,13 +404,123 @@ def subscribers_token(email: str, revoke: bool, keep_others: bool, now: dt.datet
         click.echo(f"  {line}")
 
 
+@click.group("reminders")
+def reminders() -> None:
+    """Reminder passes and failed mails."""
+
+
+@reminders.command("run")
+@with_appcontext
+@now_option
+@click.option("--dry-run", is_flag=True, help="Print what is due; record and send nothing.")
+def reminders_run(now: dt.datetime, dry_run: bool) -> None:
+    """One reminder pass: record what is due, send what is ready, then exit."""
+    from calendar_svc.app import notification_config, services
+    from notifications.jobs import reminder_pass, runtime
+
+    with runtime(notification_config(services())) as rt:
+        report = reminder_pass(
+            rt.sessions, rt.mailer, now=now, settings=rt.settings, dry_run=dry_run
+        )
+    if dry_run:
+        for due in report.due:
+            click.echo(f"{due.recipient}\t{due.rule.value}\t{due.due_date}\t{due.occurrence_key}")
+    click.echo(str(report))
+
+
+@reminders.command("failed")
+@with_appcontext
+def reminders_failed() -> None:
+    """List mails that failed their last attempt (exit 1 if there are any)."""
+    from calendar_svc.app import get_session
+    from notifications.ledger import failed_entries
+
+    entries = failed_entries(get_session())
+    for entry in entries:
+        click.echo(
+            f"{entry.id}\t{entry.recipient}\t{entry.rule.value}\t{entry.due_date}"
+            f"\tattempts {entry.attempts}\t{entry.last_error}"
+        )
+    if entries:
+        raise click.ClickException(f"{len(entries)} mail(s) failed")
+    click.echo("no failed mails")
+
+
+@click.group("digest")
+def digest() -> None:
+    """The weekly digest: preview it, or send it now."""
+
+
+@digest.command("preview")
+@with_appcontext
+@click.option("--subscriber", "email", required=True, help="Whose digest.")
+@now_option
+def digest_preview(email: str, now: dt.datetime) -> None:
+    """Print a subscriber's digest (plain text) as of a day; send nothing."""
+    from calendar_svc.app import get_session, notification_config, services
+    from calendar_svc.subscribers import find_subscriber
+    from notifications.digest import build_digest, render_digest
+    from notifications.jobs import notification_settings
+
+    settings = notification_settings(notification_config(services()))
+    subscriber = find_subscriber(get_session(), email)
+    built = build_digest(
+        get_session(), subscriber, now=now, schedule=settings.schedule, policy=settings.policy
+    )
+    subject, text, _html = render_digest(built, context=settings.context)
+    click.echo(f"Subject: {subject}\n\n{text}", nl=False)
+
+
+@digest.command("send")
+@with_appcontext
+@click.option("--subscriber", "emails", multiple=True, help="Only these subscribers.")
+@now_option
+def digest_send(emails: tuple[str, ...], now: dt.datetime) -> None:
+    """Send this week's digest (once per subscriber and week, whoever runs it)."""
+    from calendar_svc.app import notification_config, services
+    from notifications.jobs import runtime, send_digests
+
+    with runtime(notification_config(services())) as rt:
+        report = send_digests(rt.sessions, rt.mailer, now=now, settings=rt.settings, emails=emails)
+    click.echo(str(report))
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler() -> None:
+    """Run the reminder and digest scheduler until stopped (SIGTERM)."""
+    import logging
+
+    from calendar_svc.app import notification_config, services
+    from notifications.scheduler import run
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    app_services = services()
+    run(
+        notification_config(app_services), pass_minutes=app_services.settings.reminders.pass_minutes
+    )
+
+
 def _section(session: Session, key: str) -> Section:
     from calendar_svc.subscribers import find_section
 
     return find_section(session, key)
 
 
-COMMANDS = (init_db, ingest, export, agenda, serve, check, subscribers)
+COMMANDS = (
+    init_db,
+    ingest,
+    export,
+    agenda,
+    serve,
+    check,
+    subscribers,
+    reminders,
+    digest,
+    scheduler,
+)
 
 
 def register_commands(group: AppGroup) -> None:

@@ -15,10 +15,11 @@ import copy
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from calendar_svc.errors import ConfigError
 
@@ -68,12 +69,68 @@ class FeedsSettings:
 
 
 @dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    security: str
+    username: str
+    password: str = field(repr=False)
+    timeout_seconds: int = 30
+
+    def __post_init__(self) -> None:
+        if self.security not in ("starttls", "ssl", "none"):
+            raise ConfigError(f"smtp.security must be starttls, ssl or none, not {self.security!r}")
+
+
+@dataclass(frozen=True)
+class RemindersSettings:
+    firm_days: tuple[int, ...]
+    tentative_days: int
+    overdue_horizon_days: int
+    pass_minutes: int
+    max_attempts: int
+    retry_minutes: int
+    lease_minutes: int
+
+    def __post_init__(self) -> None:
+        if not all(isinstance(d, int) and d >= 1 for d in self.firm_days):
+            raise ConfigError("reminders.firm_days must be whole numbers of days, at least 1")
+        for name in ("tentative_days", "pass_minutes", "max_attempts", "retry_minutes"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"reminders.{name} must be at least 1")
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    day: str
+    time: str
+    timezone: str
+    upcoming_weeks: int
+
+    def __post_init__(self) -> None:
+        if self.day not in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
+            raise ConfigError(f"digest.day must be mon..sun, not {self.day!r}")
+        hour, _, minute = self.time.partition(":")
+        if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+            raise ConfigError(f"digest.time must be HH:MM, not {self.time!r}")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"digest.timezone {self.timezone!r} is not a time zone") from None
+
+
+@dataclass(frozen=True)
 class Settings:
     base_url: str
+    secret_key: str = field(repr=False)
     database: DatabaseSettings
     ingest: IngestSettings
     server: ServerSettings
     feeds: FeedsSettings
+    smtp: SmtpSettings
+    mail_from: str
+    reminders: RemindersSettings
+    digest: DigestSettings
 
 
 def default_config_text() -> str:
@@ -113,10 +170,17 @@ def load_settings(
         _merge(merged, overrides, defaults, where="overrides")
     return Settings(
         base_url=merged["base_url"].rstrip("/"),
+        secret_key=merged["secret_key"],
         database=DatabaseSettings(**merged["database"]),
         ingest=IngestSettings(**merged["ingest"]),
         server=ServerSettings(**merged["server"]),
         feeds=FeedsSettings(**merged["feeds"]),
+        smtp=SmtpSettings(**merged["smtp"]),
+        mail_from=merged["mail"]["from"],
+        reminders=RemindersSettings(
+            **{**merged["reminders"], "firm_days": tuple(merged["reminders"]["firm_days"])}
+        ),
+        digest=DigestSettings(**merged["digest"]),
     )
 
 
@@ -168,7 +232,13 @@ def _coerce(raw: str, default: Any, name: str) -> Any:
         except ValueError:
             raise ConfigError(f"{name}={raw!r} is not an integer") from None
     if isinstance(default, list):
-        return [part.strip() for part in raw.split(",") if part.strip()]
+        parts = [part.strip() for part in raw.split(",") if part.strip()]
+        if default and isinstance(default[0], int):
+            try:
+                return [int(part) for part in parts]
+            except ValueError:
+                raise ConfigError(f"{name}={raw!r} is not a list of whole numbers") from None
+        return parts
     return raw
 
 

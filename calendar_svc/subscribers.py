@@ -7,6 +7,7 @@ Functions flush, never commit: the caller owns the transaction.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
@@ -16,8 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from calendar_svc.errors import CalendarSvcError
-from feeds.scopes import CATEGORY_LABELS, slug
+from feeds.scopes import slug
 from models import (
+    CATEGORY_LABELS,
     Category,
     FeedToken,
     Group,
@@ -25,6 +27,7 @@ from models import (
     Subscriber,
     SubscriberCategory,
     SubscriberGroup,
+    SubscriberLeadDay,
     section_by_key,
 )
 
@@ -57,8 +60,16 @@ def add_subscriber(
     groups: Sequence[str] = (),
     categories: Sequence[str] = (),
     everything: bool = False,
+    firm_days: Sequence[int] = (14, 7, 1),
+    tentative_days: int = 30,
+    reminders: bool = True,
+    digest: bool = True,
 ) -> Subscriber:
     """Add a subscriber following sections and groups (or everything), narrowed to categories.
+
+    ``firm_days`` are the days before a firm date that they get a reminder;
+    ``tentative_days`` how long before a tentative window opens they hear it
+    is still unconfirmed.
 
     Raises:
         SubscriberError: bad email, already subscribed, unknown section, group or
@@ -69,13 +80,20 @@ def add_subscriber(
         raise SubscriberError(f"{address} is already a subscriber")
     if not (sections or groups or categories or everything):
         raise SubscriberError("say what to follow: --section, --group, --category or --all")
+    if any(days < 1 for days in firm_days) or tentative_days < 1:
+        raise SubscriberError("reminder lead times are whole numbers of days, at least 1")
     subscriber = Subscriber(
         email=address,
         name=name,
         is_following_everything=everything or not (sections or groups),
+        wants_reminders=reminders,
+        wants_digest=digest,
+        tentative_lead_days=tentative_days,
+        unsubscribe_token=secrets.token_urlsafe(32),
         created_at=now,
         updated_at=now,
     )
+    subscriber.lead_days = [SubscriberLeadDay(days=days) for days in sorted(set(firm_days))]
     subscriber.sections = sorted(
         (find_section(session, key) for key in _unique(sections)), key=lambda s: s.position
     )

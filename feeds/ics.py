@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 from icalendar import Calendar, Event, vDuration
 
-from feeds.scopes import CATEGORY_LABELS, FeedEntry
-from models import Confidence, Precision, Status, confidence_of
+from feeds.scopes import FeedEntry
+from models import CATEGORY_LABELS, Confidence, Precision, Status, confidence_of
 from models.window import Window, format_window
 
 PRODID = "-//calendar-svc//EU external migration dialogues//EN"

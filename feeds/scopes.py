@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from feeds.errors import FeedNotFound
 from models import (
+    CATEGORY_LABELS,
     Category,
     Confidence,
     DocumentVersion,
@@ -30,21 +31,6 @@ from models import (
     scope_condition,
     section_by_key,
 )
-
-CATEGORY_LABELS = {
-    Category.JOINT_READMISSION_COMMITTEE: "Joint Readmission Committee",
-    Category.VISA_FACILITATION_COMMITTEE: "Visa Facilitation Committee",
-    Category.SUBCOMMITTEE: "Sub-committee",
-    Category.MINISTERIAL: "Ministerial",
-    Category.ARTICLE_25A: "Article 25a Visa Code follow-up",
-    Category.SENIOR_OFFICIALS: "Senior officials",
-    Category.NEGOTIATION_ROUND: "Negotiation round",
-    Category.MISSION_OR_VISIT: "Mission or visit",
-    Category.SUMMIT: "Summit",
-    Category.TECHNICAL_MEETING: "Technical meeting",
-    Category.CONFERENCE_OR_FORUM: "Conference or forum",
-    Category.OTHER: "Other",
-}
 
 
 @dataclass(frozen=True)

@@ -1,33 +1,35 @@
-"""Secret feed tokens: issued once in clear, stored as a hash, revocable.
+"""Secret feed tokens: derived from a secret key, stored as a hash, revocable.
 
-A token is 32 random bytes in URL-safe base64 (43 characters). Only its
-SHA-256 is stored, so a copy of the database does not open any feed.
+A token is HMAC-SHA256(secret key, random nonce) in URL-safe base64 (43
+characters). The database keeps the nonce and the token's SHA-256: a copy of
+the database opens no feed, and the app, holding the key, can still write a
+subscriber's link into the mails it sends (``models.current_feed_token``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import secrets
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models import FeedToken, Subscriber
+from models import FeedToken, Subscriber, derive_token, token_hash
 
-TOKEN_BYTES = 32
+NONCE_BYTES = 16
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
-
-
-def issue_token(session: Session, subscriber: Subscriber, *, now: dt.datetime) -> str:
-    """Create a token for ``subscriber`` and return it: the only time it is seen in clear."""
-    token = secrets.token_urlsafe(TOKEN_BYTES)
-    session.add(FeedToken(subscriber=subscriber, token_hash=token_hash(token), created_at=now))
+def issue_token(
+    session: Session, subscriber: Subscriber, *, secret: bytes, now: dt.datetime
+) -> str:
+    """Create a token for ``subscriber`` and return it."""
+    nonce = secrets.token_urlsafe(NONCE_BYTES)
+    token = derive_token(secret, nonce)
+    session.add(
+        FeedToken(subscriber=subscriber, nonce=nonce, token_hash=token_hash(token), created_at=now)
+    )
     session.flush()
     return token
 

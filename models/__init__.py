@@ -8,6 +8,7 @@ from models.conflict import EventConflict
 from models.db import Base, make_engine, make_session_factory
 from models.document import DocumentVersion
 from models.event import (
+    CATEGORY_LABELS,
     NOTE_FIELDS,
     Category,
     Confidence,
@@ -16,6 +17,7 @@ from models.event import (
     Status,
     confidence_of,
 )
+from models.ledger import LedgerEntry, LedgerState, Rule, SchedulerHeartbeat
 from models.occurrence import Occurrence
 from models.revision import EventRevision, RevisionKind, data_version
 from models.section import Group, Section, section_by_key
@@ -24,10 +26,16 @@ from models.subscriber import (
     Subscriber,
     SubscriberCategory,
     SubscriberGroup,
+    SubscriberLeadDay,
+    current_feed_token,
+    derive_token,
+    follows,
     scope_condition,
+    token_hash,
 )
 
 __all__ = [
+    "CATEGORY_LABELS",
     "NOTE_FIELDS",
     "Base",
     "Category",
@@ -38,18 +46,27 @@ __all__ = [
     "EventRevision",
     "FeedToken",
     "Group",
+    "LedgerEntry",
+    "LedgerState",
     "Occurrence",
     "Precision",
     "RevisionKind",
+    "Rule",
+    "SchedulerHeartbeat",
     "Section",
     "Status",
     "Subscriber",
     "SubscriberCategory",
     "SubscriberGroup",
+    "SubscriberLeadDay",
     "confidence_of",
+    "current_feed_token",
     "data_version",
+    "derive_token",
+    "follows",
     "make_engine",
     "make_session_factory",
     "scope_condition",
     "section_by_key",
+    "token_hash",
 ]

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, not_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, not_, or_, select, true
 from sqlalchemy.orm import Session, contains_eager
 
 from models.document import DocumentVersion
@@ -39,6 +39,32 @@ class Agenda:
     overdue: list[Occurrence]
 
 
+def is_firm() -> ColumnElement[bool]:
+    """Confirmed at day or days precision."""
+    return and_(Event.status == Status.CONFIRMED, Event.precision.in_(FIRM_PRECISIONS))
+
+
+def is_vague() -> ColumnElement[bool]:
+    """Tentative, or confirmed but coarser than days: a window awaiting a date."""
+    return and_(
+        Event.status.in_((Status.CONFIRMED, Status.TENTATIVE)),
+        Event.precision != Precision.UNKNOWN,
+        or_(Event.status == Status.TENTATIVE, not_(Event.precision.in_(FIRM_PRECISIONS))),
+    )
+
+
+def reported_as_past() -> ColumnElement[bool]:
+    """An approximate window that had ended when its note was issued ("December 2023").
+
+    Needs ``DocumentVersion`` joined (outer) on the event's document.
+    """
+    return and_(
+        Event.status == Status.CONFIRMED,
+        DocumentVersion.document_date.is_not(None),
+        Occurrence.end < DocumentVersion.document_date,
+    )
+
+
 def build_agenda(
     session: Session,
     *,
@@ -46,49 +72,42 @@ def build_agenda(
     weeks: int = 6,
     lead_days: int = 30,
     horizon_days: int = 90,
-    section_ids: list[int] | None = None,
+    condition: ColumnElement[bool] | None = None,
 ) -> Agenda:
-    """The three lists as of ``today``, each ordered by start date then section."""
-    firm = and_(Event.status == Status.CONFIRMED, Event.precision.in_(FIRM_PRECISIONS))
-    vague = and_(
-        Event.status.in_((Status.CONFIRMED, Status.TENTATIVE)),
-        or_(Event.status == Status.TENTATIVE, not_(Event.precision.in_(FIRM_PRECISIONS))),
-    )
-    reported_as_past = and_(
-        Event.status == Status.CONFIRMED,
-        DocumentVersion.document_date.is_not(None),
-        Occurrence.end < DocumentVersion.document_date,
-    )
+    """The three lists as of ``today``, each ordered by start date then section.
+
+    ``condition`` narrows them (e.g. ``Event.section_id.in_(...)`` or a
+    subscriber's scope), as a condition on ``Event`` joined with ``Section``.
+    """
+    scope = condition if condition is not None else true()
     return Agenda(
         today=today,
         upcoming=_occurrences(
             session,
-            firm,
+            scope,
+            is_firm(),
             Occurrence.end >= today,
             Occurrence.start <= today + dt.timedelta(weeks=weeks),
-            section_ids=section_ids,
         ),
         awaiting=_occurrences(
             session,
-            vague,
+            scope,
+            is_vague(),
             Occurrence.end >= today,
             Occurrence.start <= today + dt.timedelta(days=lead_days),
-            section_ids=section_ids,
         ),
         overdue=_occurrences(
             session,
-            vague,
+            scope,
+            is_vague(),
             Occurrence.end < today,
             Occurrence.end >= today - dt.timedelta(days=horizon_days),
-            not_(reported_as_past),
-            section_ids=section_ids,
+            not_(reported_as_past()),
         ),
     )
 
 
-def _occurrences(
-    session: Session, *conditions: ColumnElement[bool], section_ids: list[int] | None
-) -> list[Occurrence]:
+def _occurrences(session: Session, *conditions: ColumnElement[bool]) -> list[Occurrence]:
     query: Select[tuple[Occurrence]] = (
         select(Occurrence)
         .join(Occurrence.event)
@@ -98,6 +117,4 @@ def _occurrences(
         .where(Event.is_removed.is_(False), *conditions)
         .order_by(Occurrence.start, Section.position, Event.position)
     )
-    if section_ids is not None:
-        query = query.where(Event.section_id.in_(section_ids))
     return list(session.scalars(query))

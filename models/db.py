@@ -85,29 +85,46 @@ class Base(DeclarativeBase):
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets foreign keys, a busy timeout and real transactions.
+    """Create an engine; SQLite gets foreign keys, WAL, a busy timeout and real transactions.
 
     pysqlite's own transaction handling defers ``BEGIN`` and ignores
     ``SAVEPOINT`` semantics; SQLAlchemy's documented recipe hands the
     transaction to SQLAlchemy so that every write is one transaction and a
-    rollback really undoes it (also inside tests' savepoints).
+    rollback really undoes it (also inside tests' savepoints). Transactions
+    begin ``DEFERRED`` unless the engine comes from :func:`writer`. A file
+    database is put in WAL mode, so readers never wait for a writer.
     """
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
+        in_memory = engine.url.database in (None, "", ":memory:")
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            if not in_memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
 
         @event.listens_for(engine, "begin")
         def _on_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN")
+            mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+            connection.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def writer(engine: Engine) -> Engine:
+    """The engine for transactions that read then write.
+
+    On SQLite they begin ``IMMEDIATE``: a deferred transaction that read first
+    cannot wait its turn to write when another writer is active ("database is
+    locked"); an immediate one waits (busy timeout) and then proceeds. Other
+    databases ignore the option.
+    """
+    return engine.execution_options(sqlite_begin="IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker:

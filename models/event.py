@@ -69,6 +69,23 @@ class Category(StrEnum):
     OTHER = "other"
 
 
+#: How categories are named to people (feeds, mails, pages).
+CATEGORY_LABELS = {
+    Category.JOINT_READMISSION_COMMITTEE: "Joint Readmission Committee",
+    Category.VISA_FACILITATION_COMMITTEE: "Visa Facilitation Committee",
+    Category.SUBCOMMITTEE: "Sub-committee",
+    Category.MINISTERIAL: "Ministerial",
+    Category.ARTICLE_25A: "Article 25a Visa Code follow-up",
+    Category.SENIOR_OFFICIALS: "Senior officials",
+    Category.NEGOTIATION_ROUND: "Negotiation round",
+    Category.MISSION_OR_VISIT: "Mission or visit",
+    Category.SUMMIT: "Summit",
+    Category.TECHNICAL_MEETING: "Technical meeting",
+    Category.CONFERENCE_OR_FORUM: "Conference or forum",
+    Category.OTHER: "Other",
+}
+
+
 #: The fields an import reads from the note (besides the occurrences).
 NOTE_FIELDS = ("title", "outcome", "category", "raw_date", "status", "precision", "location")
 
@@ -185,6 +202,7 @@ class Event(Base):
 
 
 __all__ = [
+    "CATEGORY_LABELS",
     "NOTE_FIELDS",
     "Category",
     "Confidence",

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+import subprocess
+import sys
 import threading
 import tomllib
 from collections.abc import Callable, Iterator
@@ -21,8 +24,8 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.serving import make_server
 
 from calendar_svc.ingest.importer import import_note, load_note
@@ -36,6 +39,12 @@ SAMPLE = DATA / "note_5484_24.txt"
 V2 = DATA / "note_v2.txt"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 MAX_BYTES = 20_000_000
+#: Tests run with a known secret key, so no key file is made in the checkout.
+SECRET = b"test-secret-key-not-for-production-0123456789"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ["CALENDAR_SVC_SECRET_KEY"] = SECRET.decode()
 
 
 @pytest.fixture(scope="session")
@@ -58,16 +67,26 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
+def connection(engine: Engine) -> Iterator[Connection]:
     connection = engine.connect()
     transaction = connection.begin()
-    session = Session(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-    )
-    yield session
-    session.close()
+    yield connection
     transaction.rollback()
     connection.close()
+
+
+@pytest.fixture
+def sessions(connection: Connection) -> sessionmaker[Session]:
+    """Sessions joined to the test's transaction: their commits are savepoints."""
+    return sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+
+
+@pytest.fixture
+def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    with sessions() as session:
+        yield session
 
 
 @pytest.fixture
@@ -133,9 +152,9 @@ def feed_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FeedSite]:
             name="Desk Officer",
             sections=["serbia", "montenegro", "north-macedonia"],
         )
-        revoked = issue_token(session, subscriber, now=now)
+        revoked = issue_token(session, subscriber, secret=SECRET, now=now)
         revoke_tokens(session, subscriber, now=now)
-        token = issue_token(session, subscriber, now=now)
+        token = issue_token(session, subscriber, secret=SECRET, now=now)
     yield FeedSite(app, token, revoked)
     engine.dispose()
 
@@ -164,3 +183,37 @@ def live_site(feed_site: FeedSite) -> Iterator[FeedSite]:
     with serving(feed_site.app) as url:
         feed_site.url = url
         yield feed_site
+
+
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> str:
+    """A fresh SQLite file: commands commit, so they get their own database."""
+    return f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+
+
+@pytest.fixture
+def run(database: str, tmp_path: Path) -> Run:
+    """Run the installed ``calendar-svc`` console script as a user would."""
+    script = shutil.which("calendar-svc", path=str(Path(sys.executable).parent))
+    assert script, "calendar-svc is not installed in this environment"
+
+    def call(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        environment = (
+            {k: v for k, v in os.environ.items() if not k.startswith("CALENDAR_SVC_")}
+            | {"CALENDAR_SVC_SECRET_KEY": os.environ["CALENDAR_SVC_SECRET_KEY"]}
+            | (env or {})
+        )
+        return subprocess.run(
+            [script, "--db", database, *args],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=environment,
+            check=False,
+            timeout=120,
+        )
+
+    return call

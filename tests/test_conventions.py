@@ -11,7 +11,12 @@ from tests.conftest import DATA, SHARED
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The only places allowed to read the clock: the command line, the request edge, the scheduler.
-CLOCK_EDGES = {"calendar_svc/cli.py", "calendar_svc/app.py", "notifications/scheduler.py"}
+CLOCK_EDGES = {
+    "calendar_svc/cli.py",
+    "calendar_svc/app.py",
+    "notifications/jobs.py",
+    "notifications/scheduler.py",
+}
 CLOCK = re.compile(r"datetime\.(?:now|utcnow|today)\(|date\.today\(|time\.time\(|func\.now\(")
 
 

@@ -9,8 +9,7 @@ import pytest
 from icalendar import Calendar
 
 from calendar_svc.app import create_app
-from tests.calendar_svc.conftest import Run
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, Run
 
 EMAIL = "desk.officer@example.eu"
 

@@ -1,0 +1,188 @@
+"""The weekly digest of one subscriber: upcoming, awaiting a date, overdue, changed.
+
+- upcoming: firm dates in the next weeks, grouped by section;
+- awaiting confirmation: tentative or approximate windows open or opening
+  within the subscriber's lead time;
+- overdue tbc: windows ended within the horizon with no date;
+- changed: every change to a followed event since the subscriber's last
+  digest (a week, for the first one), including those a new version of the
+  note brought. Events created by the very first import are not "changes".
+
+The week of a digest is its Monday in the digest's time zone: one digest per
+subscriber and week, whatever day it is sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from email.message import EmailMessage
+from itertools import groupby
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from models import (
+    DocumentVersion,
+    Event,
+    EventRevision,
+    LedgerEntry,
+    LedgerState,
+    Occurrence,
+    RevisionKind,
+    Rule,
+    Section,
+    Subscriber,
+    scope_condition,
+)
+from models.agenda import build_agenda
+from notifications.messages import TEMPLATES, MailContext, build_message, links_for, window_text
+from notifications.rules import ReminderPolicy
+
+
+@dataclass(frozen=True)
+class DigestSchedule:
+    #: mon..sun, "HH:MM", IANA time zone.
+    day: str = "mon"
+    time: str = "08:00"
+    timezone: str = "Europe/Brussels"
+    upcoming_weeks: int = 6
+
+
+@dataclass(frozen=True)
+class Change:
+    event: Event
+    revision: EventRevision
+
+
+@dataclass(frozen=True)
+class Digest:
+    subscriber: Subscriber
+    week_of: dt.date
+    today: dt.date
+    upcoming: list[tuple[str, list[Occurrence]]]
+    awaiting: list[Occurrence]
+    overdue: list[Occurrence]
+    changes: list[Change]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.upcoming or self.awaiting or self.overdue or self.changes)
+
+
+def week_of(now: dt.datetime, timezone: str) -> dt.date:
+    """The Monday of ``now``'s week, in ``timezone``.
+
+    >>> week_of(dt.datetime(2024, 2, 4, 23, 30, tzinfo=dt.UTC), "Europe/Brussels")
+    datetime.date(2024, 2, 5)
+    """
+    local = now.astimezone(ZoneInfo(timezone)).date()
+    return local - dt.timedelta(days=local.weekday())
+
+
+def build_digest(
+    session: Session,
+    subscriber: Subscriber,
+    *,
+    now: dt.datetime,
+    schedule: DigestSchedule,
+    policy: ReminderPolicy,
+) -> Digest:
+    today = now.astimezone(ZoneInfo(schedule.timezone)).date()
+    scope = scope_condition(subscriber)
+    agenda = build_agenda(
+        session,
+        today=today,
+        weeks=schedule.upcoming_weeks,
+        lead_days=subscriber.tentative_lead_days,
+        horizon_days=policy.overdue_horizon_days,
+        condition=scope,
+    )
+    ordered = sorted(agenda.upcoming, key=lambda o: (o.event.section.position, o.start))
+    upcoming = [
+        (name, list(items)) for name, items in groupby(ordered, key=lambda o: o.event.section.name)
+    ]
+    return Digest(
+        subscriber=subscriber,
+        week_of=week_of(now, schedule.timezone),
+        today=today,
+        upcoming=upcoming,
+        awaiting=agenda.awaiting,
+        overdue=agenda.overdue,
+        changes=_changes(session, subscriber, now=now),
+    )
+
+
+def _changes(session: Session, subscriber: Subscriber, *, now: dt.datetime) -> list[Change]:
+    last = session.scalar(
+        select(func.max(LedgerEntry.sent_at)).where(
+            LedgerEntry.subscriber_id == subscriber.id,
+            LedgerEntry.rule == Rule.DIGEST,
+            LedgerEntry.state == LedgerState.SENT,
+        )
+    )
+    since = last or now - dt.timedelta(days=7)
+    first_document = session.scalar(select(func.min(DocumentVersion.id)))
+    rows = session.execute(
+        select(Event, EventRevision)
+        .join(EventRevision, EventRevision.event_id == Event.id)
+        .join(Section, Event.section_id == Section.id)
+        .where(
+            scope_condition(subscriber),
+            EventRevision.changed_at > since,
+            EventRevision.changed_at <= now,
+            or_(
+                EventRevision.kind != RevisionKind.CREATED,
+                EventRevision.document_version_id.is_(None),
+                EventRevision.document_version_id != first_document,
+            ),
+        )
+        .order_by(Section.position, Event.position, EventRevision.revision)
+    )
+    return [Change(event, revision) for event, revision in rows]
+
+
+def render_digest(digest: Digest, *, context: MailContext) -> tuple[str, str, str]:
+    """Subject, plain text and HTML of a digest."""
+    upcoming = sum(len(items) for _, items in digest.upcoming)
+    subject = (
+        f"Weekly digest: {upcoming} upcoming, {len(digest.awaiting)} awaiting a date,"
+        f" {len(digest.overdue)} overdue tbc (week of {digest.week_of:%-d %B %Y})"
+    )
+    page = {
+        "digest": digest,
+        "subscriber": digest.subscriber,
+        "links": links_for(digest.subscriber, context),
+        "base_url": context.base_url,
+        "window_text": window_text,
+    }
+    text = TEMPLATES.get_template("digest.txt").render(page)
+    html = TEMPLATES.get_template("digest.html").render(page)
+    return subject, text, html
+
+
+def compose_digest(
+    session: Session,
+    entry: LedgerEntry,
+    *,
+    now: dt.datetime,
+    context: MailContext,
+    schedule: DigestSchedule,
+    policy: ReminderPolicy,
+) -> EmailMessage | str:
+    subscriber = entry.subscriber
+    if not subscriber.wants_digest:
+        return "the subscriber no longer wants the digest"
+    digest = build_digest(session, subscriber, now=now, schedule=schedule, policy=policy)
+    subject, text, html = render_digest(digest, context=context)
+    return build_message(
+        to=entry.recipient,
+        subject=subject,
+        text=text,
+        html=html,
+        entry=entry,
+        now=now,
+        context=context,
+        unsubscribe=links_for(subscriber, context).unsubscribe,
+    )

@@ -1,0 +1,252 @@
+"""What the scheduler runs, and what ``calendar-svc reminders run`` runs once.
+
+A pass is: compute what is due (``rules``), record it in the ledger and
+commit, claim what is ready and commit, then for each claimed row build the
+mail from the event as it stands, send it, and mark the row. Sending happens
+outside any transaction; each mark is its own.
+
+The scheduler adds these jobs by text reference with one argument, a dict of
+plain values (:func:`runtime` documents its keys), and reads the clock when a
+job starts: the only clock reads of this package besides ``scheduler``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from models import (
+    LedgerEntry,
+    LedgerState,
+    Rule,
+    SchedulerHeartbeat,
+    Subscriber,
+    make_engine,
+    make_session_factory,
+)
+from models.db import writer
+from notifications.digest import DigestSchedule, compose_digest, week_of
+from notifications.ledger import (
+    RetryPolicy,
+    claim,
+    digest_row,
+    mark_retry,
+    mark_sent,
+    mark_skipped,
+    record,
+    reminder_rows,
+)
+from notifications.mail import DeliveryFailed, Mailer, SmtpMailer, SmtpSettings
+from notifications.messages import MailContext, compose_reminder
+from notifications.rules import DueReminder, ReminderPolicy, due_reminders
+
+
+@dataclass(frozen=True)
+class NotificationSettings:
+    context: MailContext
+    policy: ReminderPolicy = field(default_factory=ReminderPolicy)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    schedule: DigestSchedule = field(default_factory=DigestSchedule)
+
+
+@dataclass
+class PassReport:
+    due: list[DueReminder] = field(default_factory=list)
+    sent: int = 0
+    skipped: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"due: {len(self.due)}; sent: {self.sent}, skipped: {self.skipped},"
+            f" to retry: {self.retrying}, failed: {self.failed}"
+        )
+
+
+def reminder_pass(
+    sessions: sessionmaker[Session],
+    mailer: Mailer,
+    *,
+    now: dt.datetime,
+    settings: NotificationSettings,
+    dry_run: bool = False,
+) -> PassReport:
+    """Record what is due, then send whatever is ready (also earlier, unsent rows)."""
+    with sessions.begin() as session:
+        due = due_reminders(session, now=now, policy=settings.policy)
+        if dry_run:
+            session.rollback()
+            return PassReport(due=due)
+        record(session, reminder_rows(due, now=now), now=now)
+    report = deliver(sessions, mailer, now=now, settings=settings)
+    report.due = due
+    return report
+
+
+def send_digests(
+    sessions: sessionmaker[Session],
+    mailer: Mailer,
+    *,
+    now: dt.datetime,
+    settings: NotificationSettings,
+    emails: Sequence[str] = (),
+) -> PassReport:
+    """Record this week's digest for every subscriber who wants one (or those named), then send."""
+    week = week_of(now, settings.schedule.timezone)
+    with sessions.begin() as session:
+        query = select(Subscriber).where(Subscriber.wants_digest)
+        if emails:
+            query = query.where(Subscriber.email.in_([e.lower() for e in emails]))
+        rows = [digest_row(s.id, s.email, week) for s in session.scalars(query)]
+        record(session, rows, now=now)
+    return deliver(sessions, mailer, now=now, settings=settings)
+
+
+def deliver(
+    sessions: sessionmaker[Session],
+    mailer: Mailer,
+    *,
+    now: dt.datetime,
+    settings: NotificationSettings,
+) -> PassReport:
+    """Claim every ready row, send it, mark it."""
+    report = PassReport()
+    with sessions.begin() as session:
+        token, ids = claim(session, now=now, policy=settings.retry)
+    for entry_id in ids:
+        with sessions() as session:
+            entry = session.get(LedgerEntry, entry_id)
+            assert entry is not None
+            if entry.rule is Rule.DIGEST:
+                message = compose_digest(
+                    session,
+                    entry,
+                    now=now,
+                    context=settings.context,
+                    schedule=settings.schedule,
+                    policy=settings.policy,
+                )
+            else:
+                message = compose_reminder(session, entry, now=now, context=settings.context)
+        if isinstance(message, str):
+            with sessions.begin() as session:
+                mark_skipped(session, entry_id, token, why=message)
+            report.skipped += 1
+            continue
+        try:
+            mailer.send(message)
+        except DeliveryFailed as exc:
+            with sessions.begin() as session:
+                state = mark_retry(
+                    session, entry_id, token, error=str(exc), now=now, policy=settings.retry
+                )
+            if state is LedgerState.FAILED:
+                report.failed += 1
+            else:
+                report.retrying += 1
+            continue
+        with sessions.begin() as session:
+            mark_sent(session, entry_id, token, now=now)
+        report.sent += 1
+    return report
+
+
+def beat(session: Session, *, name: str, started_at: dt.datetime, now: dt.datetime) -> None:
+    """Record that the scheduler process ``name`` is alive."""
+    updated = session.execute(
+        update(SchedulerHeartbeat).where(SchedulerHeartbeat.name == name).values(beat_at=now)
+    )
+    if not updated.rowcount:
+        session.add(SchedulerHeartbeat(name=name, started_at=started_at, beat_at=now))
+    session.flush()
+
+
+@dataclass(frozen=True)
+class Runtime:
+    sessions: sessionmaker[Session]
+    mailer: Mailer
+    settings: NotificationSettings
+
+
+def notification_settings(config: dict[str, Any]) -> NotificationSettings:
+    """Settings from plain values (keys: see :func:`runtime`)."""
+    reminders = config["reminders"]
+    return NotificationSettings(
+        context=MailContext(
+            base_url=config["base_url"],
+            sender=config["mail_from"],
+            secret=bytes.fromhex(config["secret"]),
+        ),
+        policy=ReminderPolicy(overdue_horizon_days=reminders["overdue_horizon_days"]),
+        retry=RetryPolicy(
+            max_attempts=reminders["max_attempts"],
+            retry=dt.timedelta(minutes=reminders["retry_minutes"]),
+            lease=dt.timedelta(minutes=reminders["lease_minutes"]),
+        ),
+        schedule=DigestSchedule(**config["digest"]),
+    )
+
+
+def mailer_from(config: dict[str, Any]) -> SmtpMailer:
+    smtp = config["smtp"]
+    return SmtpMailer(
+        SmtpSettings(
+            host=smtp["host"],
+            port=smtp["port"],
+            security=smtp["security"],
+            username=smtp["username"],
+            password=smtp["password"],
+            timeout=smtp["timeout_seconds"],
+        )
+    )
+
+
+@contextmanager
+def runtime(config: dict[str, Any]) -> Iterator[Runtime]:
+    """Build the database, mailer and settings from plain values; dispose the engine after.
+
+    Keys: ``database_url``; ``smtp`` (host, port, security, username, password,
+    timeout_seconds); ``mail_from``; ``base_url``; ``secret`` (hex);
+    ``reminders`` (overdue_horizon_days, max_attempts, retry_minutes,
+    lease_minutes); ``digest`` (day, time, timezone, upcoming_weeks).
+    """
+    engine = make_engine(config["database_url"])
+    try:
+        yield Runtime(
+            make_session_factory(writer(engine)), mailer_from(config), notification_settings(config)
+        )
+    finally:
+        engine.dispose()
+
+
+def run_reminder_pass(config: dict[str, Any]) -> None:
+    with runtime(config) as rt:
+        reminder_pass(rt.sessions, rt.mailer, now=dt.datetime.now(dt.UTC), settings=rt.settings)
+
+
+def run_digest(config: dict[str, Any]) -> None:
+    with runtime(config) as rt:
+        send_digests(rt.sessions, rt.mailer, now=dt.datetime.now(dt.UTC), settings=rt.settings)
+
+
+def run_heartbeat(config: dict[str, Any], started_at: str) -> None:
+    with runtime(config) as rt, rt.sessions.begin() as session:
+        beat(
+            session,
+            name=process_name(),
+            started_at=dt.datetime.fromisoformat(started_at),
+            now=dt.datetime.now(dt.UTC),
+        )
+
+
+def process_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"

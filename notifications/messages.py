@@ -1,0 +1,294 @@
+"""Composing reminder and update mails from a ledger row and the event as it stands.
+
+A mail is built when it is sent, not when it became due, so it says what is
+true then; a row whose reason has gone (event removed, cancelled, started,
+confirmed) is skipped instead. Text and HTML parts come from the Jinja
+templates in ``notifications/templates`` (HTML autoescaped).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.policy
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import format_datetime
+from urllib.parse import urlsplit
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import (
+    CATEGORY_LABELS,
+    Confidence,
+    Event,
+    EventRevision,
+    LedgerEntry,
+    LedgerState,
+    Occurrence,
+    Precision,
+    Rule,
+    Status,
+    Subscriber,
+    current_feed_token,
+)
+from models.window import Window, format_window
+
+#: Headers are not folded below the RFC 5322 limit: a long List-Unsubscribe URL
+#: cannot be folded, and the default policy would encode it instead, which mail
+#: clients do not recognise.
+POLICY = email.policy.default.clone(max_line_length=998)
+TEMPLATES = Environment(
+    loader=PackageLoader("notifications", "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+
+@dataclass(frozen=True)
+class MailContext:
+    """What every mail needs from the configuration."""
+
+    base_url: str
+    sender: str
+    #: Derives subscribers' feed tokens for the feed link.
+    secret: bytes = field(repr=False)
+
+    @property
+    def domain(self) -> str:
+        return urlsplit(self.base_url).hostname or "calendar-svc"
+
+
+@dataclass(frozen=True)
+class Links:
+    unsubscribe: str
+    feed: str | None
+
+
+def links_for(subscriber: Subscriber, context: MailContext) -> Links:
+    token = current_feed_token(subscriber, context.secret)
+    return Links(
+        unsubscribe=f"{context.base_url}/unsubscribe/{subscriber.unsubscribe_token}",
+        feed=f"{context.base_url}/feeds/{token}/mine.ics" if token else None,
+    )
+
+
+def window_text(start: dt.date, end: dt.date) -> str:
+    """>>> window_text(dt.date(2024, 3, 12), dt.date(2024, 3, 13))
+    '12-13 March 2024'
+    """
+    precision = Precision.DAY if start == end else Precision.DAYS
+    return format_window(Window(start, end), precision)
+
+
+def compose_reminder(
+    session: Session, entry: LedgerEntry, *, now: dt.datetime, context: MailContext
+) -> EmailMessage | str:
+    """The mail for a reminder or update row, or why it is no longer worth sending."""
+    event = entry.event
+    if event is None or event.is_removed:
+        return "the event is no longer in the note"
+    if entry.rule is Rule.UPDATE:
+        return _update(session, entry, event, now=now, context=context)
+    occurrence = next(
+        (o for o in event.occurrences if o.position == entry.occurrence_position), None
+    )
+    if occurrence is None:
+        return "the occurrence no longer exists"
+    today = now.date()
+    confidence = event.confidence
+    if confidence is Confidence.OFF:
+        return f"the event is {event.status.value}"
+    if entry.rule is Rule.FIRM:
+        if confidence is not Confidence.FIRM:
+            return "the date is no longer firm"
+        if occurrence.start <= today:
+            return "the event has started"
+        lead = (occurrence.start - entry.due_date).days
+        latest = min(
+            (
+                d.days
+                for d in entry.subscriber.lead_days
+                if (occurrence.start - today).days <= d.days
+            ),
+            default=None,
+        )
+        if lead != latest:
+            return "a later reminder replaces it"
+        days = (occurrence.start - today).days
+        when = "tomorrow" if days == 1 else f"in {days} days"
+        subject = (
+            f"Reminder: {event.title} {when} ({window_text(occurrence.start, occurrence.end)})"
+        )
+        headline = f"{event.title} starts {when}."
+    else:
+        if confidence is Confidence.FIRM:
+            return "the date has been confirmed"
+        stage = _window_stage(occurrence, today)
+        if stage is not entry.rule:
+            return "a later stage replaces it"
+        subject, headline = _window_subject(event, occurrence, stage)
+    return _message(
+        session,
+        entry,
+        subject=subject,
+        template="reminder",
+        now=now,
+        context=context,
+        headline=headline,
+        event=event,
+        occurrence=occurrence,
+        changes=[],
+    )
+
+
+def _window_stage(occurrence: Occurrence, today: dt.date) -> Rule:
+    if occurrence.end < today:
+        return Rule.OVERDUE
+    if occurrence.start <= today:
+        return Rule.OPEN
+    return Rule.OPENS_SOON
+
+
+def _window_subject(event: Event, occurrence: Occurrence, stage: Rule) -> tuple[str, str]:
+    label = format_window(Window(occurrence.start, occurrence.end), event.precision)
+    if event.precision in (Precision.DAY, Precision.DAYS):
+        label = window_text(occurrence.start, occurrence.end)
+    what = "date still to be confirmed" if event.status is Status.TENTATIVE else "no exact date yet"
+    if stage is Rule.OVERDUE:
+        return (
+            f"Overdue tbc: {event.title}, window ended {occurrence.end:%-d %B %Y}",
+            f"The window for {event.title} ({label}) has ended and the note gives no date.",
+        )
+    if stage is Rule.OPEN:
+        return (
+            f"Still tbc: {event.title}, window open until {occurrence.end:%-d %B %Y}",
+            f"The window for {event.title} ({label}) is open: {what}.",
+        )
+    return (
+        f"Still tbc: {event.title}, window opens {occurrence.start:%-d %B}",
+        f"The window for {event.title} ({label}) opens on {occurrence.start:%-d %B %Y}: {what}.",
+    )
+
+
+def _update(
+    session: Session, entry: LedgerEntry, event: Event, *, now: dt.datetime, context: MailContext
+) -> EmailMessage | str:
+    seen = session.scalar(
+        select(LedgerEntry.event_revision)
+        .where(
+            LedgerEntry.subscriber_id == entry.subscriber_id,
+            LedgerEntry.event_id == event.id,
+            LedgerEntry.state == LedgerState.SENT,
+            # Mails sent in the same pass about the new revision do not count.
+            LedgerEntry.event_revision < (entry.event_revision or 0),
+        )
+        .order_by(LedgerEntry.event_revision.desc())
+        .limit(1)
+    )
+    revisions = session.scalars(
+        select(EventRevision)
+        .where(EventRevision.event_id == event.id, EventRevision.revision > (seen or 0))
+        .order_by(EventRevision.revision)
+    ).all()
+    if not revisions:
+        return "nothing changed since the last mail"
+    labels = list(dict.fromkeys(label for r in revisions for label in r.labels))
+    was = next((r.changes["raw_date"][0] for r in revisions if "raw_date" in r.changes), None)
+    first = event.occurrences[0] if event.occurrences else None
+    now_text = window_text(first.start, first.end) if first else event.raw_date
+    if event.status in (Status.CANCELLED, Status.POSTPONED):
+        subject = f"{event.status.value.capitalize()}: {event.title} ({event.raw_date})"
+    else:
+        lead = labels[0].capitalize() if labels else "Changed"
+        subject = f"{lead}: {event.title}, now {now_text}" + (f" (was {was})" if was else "")
+    changes = [
+        f"{name.replace('_', ' ')}: {old} -> {new}"
+        for r in revisions
+        for name, (old, new) in r.changes.items()
+        if name in ("raw_date", "status", "title", "location")
+    ]
+    return _message(
+        session,
+        entry,
+        subject=subject,
+        template="reminder",
+        now=now,
+        context=context,
+        headline=f"{event.title} has changed ({', '.join(labels)}).",
+        event=event,
+        occurrence=first,
+        changes=changes,
+    )
+
+
+def _message(
+    session: Session,
+    entry: LedgerEntry,
+    *,
+    subject: str,
+    template: str,
+    now: dt.datetime,
+    context: MailContext,
+    **values: object,
+) -> EmailMessage:
+    subscriber = entry.subscriber
+    links = links_for(subscriber, context)
+    event = values.get("event")
+    document = event.document_version if isinstance(event, Event) else None
+    page = {
+        "subscriber": subscriber,
+        "links": links,
+        "event_url": f"{context.base_url}/events/{event.uid}" if isinstance(event, Event) else None,
+        "category": CATEGORY_LABELS[event.category] if isinstance(event, Event) else None,
+        "source": (
+            f"Council document {document.symbol}, line {event.source_line}"
+            if document is not None and isinstance(event, Event)
+            else None
+        ),
+        "window_text": window_text,
+        **values,
+    }
+    return build_message(
+        to=entry.recipient,
+        subject=subject,
+        text=TEMPLATES.get_template(f"{template}.txt").render(page),
+        html=TEMPLATES.get_template(f"{template}.html").render(page),
+        entry=entry,
+        now=now,
+        context=context,
+        unsubscribe=links.unsubscribe,
+    )
+
+
+def build_message(
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    html: str,
+    entry: LedgerEntry,
+    now: dt.datetime,
+    context: MailContext,
+    unsubscribe: str,
+) -> EmailMessage:
+    """A multipart/alternative mail with the headers list mail needs."""
+    message = EmailMessage(policy=POLICY)
+    message["From"] = context.sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = format_datetime(now)
+    # The same id on every attempt, so a resend can be recognised as one.
+    message["Message-ID"] = (
+        f"<calendar-svc.{entry.id}.{entry.rule.value}.{entry.due_date:%Y%m%d}@{context.domain}>"
+    )
+    message["List-Unsubscribe"] = f"<{unsubscribe}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Auto-Response-Suppress"] = "All"
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message

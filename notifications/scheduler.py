@@ -1,0 +1,82 @@
+"""The long-running scheduler process: it only ticks; the ledger decides.
+
+Three jobs with fixed ids, added by text reference with plain arguments and
+``replace_existing``: the reminder pass (every few minutes, and once at
+start, which is also the catch-up after downtime), the weekly digest, and a
+heartbeat. The job store is in memory, never shared between processes:
+several scheduler processes can run, the ledger's unique key keeps every
+mail single. Missed runs are coalesced into one. SIGTERM stops it cleanly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import signal
+from typing import Any
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from notifications.jobs import run_heartbeat
+
+log = logging.getLogger(__name__)
+
+
+def build_scheduler(
+    config: dict[str, Any], *, pass_minutes: int, now: dt.datetime
+) -> BlockingScheduler:
+    """The scheduler with its three jobs (see :func:`notifications.jobs.runtime` for ``config``)."""
+    digest = config["digest"]
+    scheduler = BlockingScheduler(
+        timezone=digest["timezone"],
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+    )
+    scheduler.add_job(
+        "notifications.jobs:run_reminder_pass",
+        IntervalTrigger(minutes=pass_minutes),
+        id="reminder-pass",
+        kwargs={"config": config},
+        next_run_time=now,
+        replace_existing=True,
+    )
+    hour, minute = digest["time"].split(":")
+    scheduler.add_job(
+        "notifications.jobs:run_digest",
+        CronTrigger(
+            day_of_week=digest["day"],
+            hour=int(hour),
+            minute=int(minute),
+            timezone=digest["timezone"],
+        ),
+        id="weekly-digest",
+        kwargs={"config": config},
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        "notifications.jobs:run_heartbeat",
+        IntervalTrigger(seconds=60),
+        id="heartbeat",
+        kwargs={"config": config, "started_at": now.isoformat()},
+        next_run_time=now,
+        replace_existing=True,
+    )
+    return scheduler
+
+
+def run(config: dict[str, Any], *, pass_minutes: int) -> None:
+    """Run until SIGTERM or SIGINT; running jobs finish first."""
+    now = dt.datetime.now(dt.UTC)
+    scheduler = build_scheduler(config, pass_minutes=pass_minutes, now=now)
+    # A first heartbeat before any job: `calendar-svc check` sees the process at once.
+    run_heartbeat(config, started_at=now.isoformat())
+
+    def stop(signum: int, _frame: object) -> None:
+        log.info("scheduler stopping (signal %s)", signum)
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("scheduler started: reminder pass every %s min", pass_minutes)
+    scheduler.start()

@@ -1,0 +1,145 @@
+"""``calendar-svc reminders|digest|check`` and the unsubscribe link, through the real script."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from calendar_svc.app import create_app
+from models import SchedulerHeartbeat, Subscriber, make_engine
+from notifications.jobs import beat
+from tests.conftest import SAMPLE, Run
+from tests.notifications.conftest import SmtpServer
+
+EMAIL = "desk@example.eu"
+
+
+@pytest.fixture
+def imported(run: Run) -> Run:
+    for args in (
+        ["init-db"],
+        ["ingest", str(SAMPLE), "--now", "2024-02-06"],
+        ["subscribers", "add", EMAIL, "--section", "serbia", "--section", "montenegro",
+         "--section", "north-macedonia", "--remind", "10", "--remind", "2", "--tbc-lead", "45"],
+    ):  # fmt: skip
+        result = run(*args)
+        assert result.returncode == 0, result.stderr
+    return run
+
+
+def test_preferences_are_kept_per_subscriber(imported: Run) -> None:
+    imported("subscribers", "add", "quiet@example.eu", "--all", "--no-reminders", "--no-digest")
+    listed = {
+        s["email"]: s
+        for s in json.loads(imported("subscribers", "list", "--format", "json").stdout)
+    }
+    assert (listed[EMAIL]["remind_days"], listed[EMAIL]["tbc_lead_days"]) == ([10, 2], 45)
+    assert (listed[EMAIL]["reminders"], listed[EMAIL]["digest"]) == (True, True)
+    quiet = listed["quiet@example.eu"]
+    assert (quiet["remind_days"], quiet["reminders"], quiet["digest"]) == ([14, 7, 1], False, False)
+
+
+def test_a_dry_run_lists_what_is_due_and_records_nothing(imported: Run) -> None:
+    result = imported("reminders", "run", "--dry-run", "--now", "2024-02-06T08:00:00+00:00")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[-1] == "due: 2; sent: 0, skipped: 0, to retry: 0, failed: 0"
+    assert sorted(line.split("\t")[:3] for line in lines[:-1]) == [
+        [EMAIL, "open", "2024-01-01"],
+        [EMAIL, "open", "2024-01-01"],
+    ]
+    again = imported("reminders", "run", "--dry-run", "--now", "2024-02-06T08:00:00+00:00")
+    assert again.stdout == result.stdout
+
+
+def test_a_run_sends_over_smtp_and_failed_lists_nothing(imported: Run, smtp: SmtpServer) -> None:
+    result = imported("reminders", "run", "--now", "2024-02-06T08:00:00+00:00", env=smtp.env)
+    assert result.stdout == "due: 2; sent: 2, skipped: 0, to retry: 0, failed: 0\n"
+    assert len(smtp.inbox.messages) == 2
+    failed = imported("reminders", "failed")
+    assert (failed.returncode, failed.stdout) == (0, "no failed mails\n")
+
+
+def test_failed_mails_are_listed_and_fail_the_command(imported: Run) -> None:
+    no_server = {
+        "CALENDAR_SVC_SMTP_HOST": "127.0.0.1",
+        "CALENDAR_SVC_SMTP_PORT": "9",
+        "CALENDAR_SVC_SMTP_SECURITY": "none",
+        "CALENDAR_SVC_REMINDERS_MAX_ATTEMPTS": "1",
+    }
+    result = imported("reminders", "run", "--now", "2024-02-06T08:00:00+00:00", env=no_server)
+    assert result.stdout == "due: 2; sent: 0, skipped: 0, to retry: 0, failed: 2\n"
+    failed = imported("reminders", "failed")
+    assert failed.returncode == 1
+    assert failed.stderr == "Error: 2 mail(s) failed\n"
+    assert all(
+        "127.0.0.1:9:" in line and "attempts 1" in line for line in failed.stdout.splitlines()
+    )
+
+
+def test_digest_preview_and_send(imported: Run, smtp: SmtpServer) -> None:
+    preview = imported("digest", "preview", "--subscriber", EMAIL, "--now", "2024-02-06")
+    assert preview.returncode == 0, preview.stderr
+    assert preview.stdout.startswith(
+        "Subject: Weekly digest: 6 upcoming, 2 awaiting a date, 0 overdue tbc"
+        " (week of 5 February 2024)\n"
+    )
+    assert (
+        "Q1/Q2 2024 (tbc)  8 th EU-Montenegro Joint Readmission Committee meeting" in preview.stdout
+    )
+    sent = imported("digest", "send", "--now", "2024-02-06T07:00:00+00:00", env=smtp.env)
+    assert sent.stdout == "due: 0; sent: 1, skipped: 0, to retry: 0, failed: 0\n"
+    again = imported("digest", "send", "--now", "2024-02-08T07:00:00+00:00", env=smtp.env)
+    assert "sent: 0," in again.stdout
+    assert [str(m["Subject"]) for m in smtp.inbox.messages] == [preview.stdout.splitlines()[0][9:]]
+
+
+def test_the_unsubscribe_link_asks_then_unsubscribes(imported: Run, database: str) -> None:
+    app = create_app({"database": {"url": database}})
+    client = app.test_client()
+    with Session(make_engine(database)) as session:
+        token = session.scalar(select(Subscriber.unsubscribe_token).filter_by(email=EMAIL))
+    assert token
+    page = client.get(f"/unsubscribe/{token}")
+    assert page.status_code == 200
+    assert b"Stop all reminder and digest mails to desk@example.eu?" in page.data
+    assert client.get("/unsubscribe/not-a-token").status_code == 404
+    # RFC 8058 one-click: the mail client posts straight away.
+    done = client.post(f"/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200
+    assert b"will get no more reminder or digest mails" in done.data
+    listed = json.loads(imported("subscribers", "list", "--format", "json").stdout)
+    assert (listed[0]["reminders"], listed[0]["digest"]) == (False, False)
+    nothing = imported("reminders", "run", "--dry-run", "--now", "2024-02-06T08:00:00+00:00")
+    assert nothing.stdout == "due: 0; sent: 0, skipped: 0, to retry: 0, failed: 0\n"
+
+
+def test_check_reports_scheduler_mail_and_failures(
+    imported: Run, database: str, smtp: SmtpServer
+) -> None:
+    unhealthy = imported("check", "--now", "2024-02-06T08:00:00+00:00")
+    assert unhealthy.returncode == 1
+    assert unhealthy.stdout.splitlines() == [
+        "database: reachable",
+        "migrations: up to date",
+        "scheduler: never seen (start calendar-svc scheduler)",
+        "mail: mail is not configured (smtp.host is empty)",
+        "failed mails: none",
+    ]
+    assert unhealthy.stderr == "Error: not healthy: scheduler, mail\n"
+    started = dt.datetime(2024, 2, 6, 7, 0, tzinfo=dt.UTC)
+    with Session(make_engine(database)) as session, session.begin():
+        beat(session, name="host:123", started_at=started, now=started + dt.timedelta(minutes=59))
+    healthy = imported("check", "--now", "2024-02-06T08:00:00+00:00", env=smtp.env)
+    assert healthy.returncode == 0, healthy.stderr
+    assert f"mail: 127.0.0.1:{smtp.port} reachable" in healthy.stdout
+    assert "scheduler: alive (host:123, last heartbeat 60 s ago)" in healthy.stdout
+    stale = imported("check", "--now", "2024-02-06T09:00:00+00:00", env=smtp.env)
+    assert stale.returncode == 1
+    assert "scheduler: silent (host:123, last heartbeat 3660 s ago)" in stale.stdout
+    with Session(make_engine(database)) as session:
+        assert session.scalars(select(SchedulerHeartbeat.name)).all() == ["host:123"]

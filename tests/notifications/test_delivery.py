@@ -1,0 +1,241 @@
+"""Reminder passes over a real SMTP server: content, headers, links, once only, retries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from calendar_svc.subscribers import add_subscriber
+from feeds.tokens import issue_token
+from models import Event, LedgerEntry, LedgerState, Rule, Subscriber
+from notifications.jobs import NotificationSettings, deliver, reminder_pass
+from notifications.ledger import claim, failed_entries, mark_sent, record, reminder_rows
+from notifications.mail import RecordingMailer, SmtpMailer
+from notifications.rules import due_reminders
+from tests.conftest import SECRET, V2
+from tests.notifications.conftest import BASE_URL, SmtpServer
+
+NOTE_DAY = dt.datetime(2024, 2, 6, 8, 0, tzinfo=dt.UTC)
+SMN = ["serbia", "montenegro", "north-macedonia"]
+
+
+@pytest.fixture
+def desk(session: Session, ingest: Callable[..., Any]) -> Subscriber:
+    ingest()
+    subscriber = add_subscriber(
+        session, "desk.officer@example.eu", now=NOTE_DAY, name="Desk Officer", sections=SMN
+    )
+    issue_token(session, subscriber, secret=SECRET, now=NOTE_DAY)
+    session.commit()
+    return subscriber
+
+
+def parts(message: Any) -> tuple[str, str]:
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    return text, html
+
+
+def test_the_western_balkans_desk_gets_two_mails_on_the_note_date(
+    desk: Subscriber,
+    sessions: sessionmaker[Session],
+    mailer: SmtpMailer,
+    smtp: SmtpServer,
+    settings: NotificationSettings,
+) -> None:
+    report = reminder_pass(sessions, mailer, now=NOTE_DAY, settings=settings)
+    assert (len(report.due), report.sent, report.skipped, report.retrying) == (2, 2, 0, 0)
+    assert smtp.inbox.subjects() == [
+        "Still tbc: 10 th EU-Serbia Joint Readmission Committee meeting, window open until"
+        " 31 March 2024",
+        "Still tbc: 8 th EU-Montenegro Joint Readmission Committee meeting, window open until"
+        " 30 June 2024",
+    ]
+    message = next(m for m in smtp.inbox.messages if "Serbia" in str(m["Subject"]))
+    assert message["X-Envelope-To"] == "desk.officer@example.eu"
+    assert message["To"] == "desk.officer@example.eu"
+    assert message["From"] == "Calendar <calendar@example.eu>"
+    assert message.get_content_type() == "multipart/alternative"
+    assert message["List-Unsubscribe"] == f"<{BASE_URL}/unsubscribe/{desk.unsubscribe_token}>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert re.fullmatch(
+        r"<calendar-svc\.\d+\.open\.20240101@cal\.example\.eu>", message["Message-ID"]
+    )
+    text, html = parts(message)
+    event = sessions().scalar(
+        select(Event).where(Event.raw_date == "Q1 2024 (tbc)", Event.title.contains("Serbia"))
+    )
+    assert event is not None
+    for body in (text, html):
+        assert f"{BASE_URL}/events/{event.uid}" in body
+        assert f"{BASE_URL}/unsubscribe/{desk.unsubscribe_token}" in body
+        assert "Q1 2024 (tbc)" in body
+        assert "Council document 5484/24, line 768" in body
+    assert "Window: 1 January - 31 March 2024 (tentative)" in text
+    feed = re.search(rf"{BASE_URL}/feeds/([A-Za-z0-9_-]{{43}})/mine\.ics", text)
+    assert feed is not None
+    assert f"/feeds/{feed.group(1)}/mine.ics" in html
+
+
+def test_the_feed_link_in_a_mail_opens_the_subscribers_feed(
+    desk: Subscriber, session: Session, settings: NotificationSettings
+) -> None:
+    from models import current_feed_token
+
+    token = current_feed_token(desk, SECRET)
+    assert token is not None
+    from feeds.tokens import subscriber_for_token
+
+    assert subscriber_for_token(session, token) == desk
+    assert current_feed_token(desk, b"another key") is None  # a changed key: no link, no leak
+
+
+def test_a_second_pass_and_a_second_process_send_nothing_again(
+    desk: Subscriber,
+    sessions: sessionmaker[Session],
+    mailer: SmtpMailer,
+    smtp: SmtpServer,
+    settings: NotificationSettings,
+) -> None:
+    reminder_pass(sessions, mailer, now=NOTE_DAY, settings=settings)
+    again = reminder_pass(
+        sessions, mailer, now=NOTE_DAY + dt.timedelta(minutes=15), settings=settings
+    )
+    assert (len(again.due), again.sent) == (2, 0)
+    assert len(smtp.inbox.messages) == 2
+
+
+def test_two_claims_never_take_the_same_row(
+    desk: Subscriber, sessions: sessionmaker[Session], settings: NotificationSettings
+) -> None:
+    with sessions.begin() as session:
+        due = due_reminders(session, now=NOTE_DAY, policy=settings.policy)
+        record(session, reminder_rows(due, now=NOTE_DAY), now=NOTE_DAY)
+        record(session, reminder_rows(due, now=NOTE_DAY), now=NOTE_DAY)  # a second process
+        assert len(session.scalars(select(LedgerEntry)).all()) == 2
+    with sessions.begin() as session:
+        first, ids = claim(session, now=NOTE_DAY, policy=settings.retry)
+        second, none = claim(session, now=NOTE_DAY, policy=settings.retry)
+    assert len(ids) == 2
+    assert none == []
+    with sessions.begin() as session:
+        assert not mark_sent(session, ids[0], second, now=NOTE_DAY)  # not its claim
+        assert mark_sent(session, ids[0], first, now=NOTE_DAY)
+    # A claim older than the lease is taken over: its pass died before sending.
+    later = NOTE_DAY + settings.retry.lease + dt.timedelta(seconds=1)
+    with sessions.begin() as session:
+        _third, taken_over = claim(session, now=later, policy=settings.retry)
+    assert taken_over == [ids[1]]
+
+
+def test_a_failed_send_is_retried_with_backoff_then_kept_as_failed(
+    desk: Subscriber, sessions: sessionmaker[Session], settings: NotificationSettings
+) -> None:
+    down = RecordingMailer(fail_with="127.0.0.1:25: Connection refused")
+    first = reminder_pass(sessions, down, now=NOTE_DAY, settings=settings)
+    assert (first.sent, first.retrying, first.failed) == (0, 2, 0)
+    with sessions() as session:
+        entries = session.scalars(select(LedgerEntry)).all()
+        assert {(e.state, e.attempts, e.next_attempt_at) for e in entries} == {
+            (LedgerState.PENDING, 1, NOTE_DAY + dt.timedelta(minutes=5))
+        }
+    # Not before the backoff has passed.
+    assert (
+        deliver(sessions, down, now=NOTE_DAY + dt.timedelta(minutes=4), settings=settings).retrying
+        == 0
+    )
+    second = deliver(sessions, down, now=NOTE_DAY + dt.timedelta(minutes=5), settings=settings)
+    assert second.retrying == 2
+    third = deliver(sessions, down, now=NOTE_DAY + dt.timedelta(minutes=15), settings=settings)
+    assert third.failed == 2  # max_attempts = 3
+    with sessions() as session:
+        failed = failed_entries(session)
+        assert [(e.attempts, e.last_error) for e in failed] == [
+            (3, "127.0.0.1:25: Connection refused")
+        ] * 2
+    up = RecordingMailer()
+    assert deliver(sessions, up, now=NOTE_DAY + dt.timedelta(days=1), settings=settings).sent == 0
+
+
+def test_a_mail_that_no_longer_makes_sense_is_skipped(
+    desk: Subscriber, sessions: sessionmaker[Session], settings: NotificationSettings
+) -> None:
+    down = RecordingMailer(fail_with="down")
+    reminder_pass(sessions, down, now=NOTE_DAY, settings=settings)
+    up = RecordingMailer()
+    # SMTP was down until the windows had ended: the "open" mails are no longer right.
+    report = deliver(sessions, up, now=dt.datetime(2024, 7, 2, tzinfo=dt.UTC), settings=settings)
+    assert (report.sent, report.skipped) == (0, 2)
+    with sessions() as session:
+        assert {e.last_error for e in session.scalars(select(LedgerEntry))} == {
+            "a later stage replaces it"
+        }
+
+
+def test_updates_after_a_new_version_of_the_note(
+    desk: Subscriber,
+    sessions: sessionmaker[Session],
+    ingest: Callable[..., Any],
+    settings: NotificationSettings,
+) -> None:
+    mail = RecordingMailer()
+    reminder_pass(sessions, mail, now=NOTE_DAY, settings=settings)
+    ingest(V2, at=dt.datetime(2024, 5, 16, 9, 0, tzinfo=dt.UTC))
+    mail.messages.clear()
+    report = reminder_pass(
+        sessions, mail, now=dt.datetime(2024, 5, 16, 10, 0, tzinfo=dt.UTC), settings=settings
+    )
+    subjects = sorted(str(m["Subject"]) for m in mail.messages)
+    assert subjects == [
+        "Date confirmed: 10 th EU-Serbia Joint Readmission Committee meeting, Belgrade,"
+        " now 19 March 2024 (was Q1 2024 (tbc))",
+        "Date confirmed: 8 th EU-Montenegro Joint Readmission Committee meeting,"
+        " now 23-24 May 2024 (was Q1/Q2 2024 (tbc))",
+        # The confirmed Montenegrin date is 7 days away: the firm reminders begin.
+        "Reminder: 8 th EU-Montenegro Joint Readmission Committee meeting in 7 days"
+        " (23-24 May 2024)",
+        # North Macedonia's "May-June 2024" mission: its window is now open.
+        "Still tbc: Mission DDG Onidi for WB Plan, window open until 30 June 2024",
+    ]
+    assert report.sent == 4
+    text = (
+        next(m for m in mail.messages if "Serbia" in str(m["Subject"]))
+        .get_body(preferencelist=("plain",))
+        .get_content()
+    )
+    assert "raw date: Q1 2024 (tbc) -> 19 March 2024" in text
+
+
+def test_html_parts_escape_what_the_note_says(
+    desk: Subscriber, sessions: sessionmaker[Session], settings: NotificationSettings
+) -> None:
+    with sessions.begin() as session:
+        event = session.scalar(
+            select(Event).where(Event.raw_date == "Q1 2024 (tbc)", Event.title.contains("Serbia"))
+        )
+        assert event is not None
+        event.title = "10th EU-Serbia JRC <script>alert(1)</script> & co"
+    mail = RecordingMailer()
+    reminder_pass(sessions, mail, now=NOTE_DAY, settings=settings)
+    message = next(m for m in mail.messages if "Serbia" in str(m["Subject"]))
+    _text, html = parts(message)
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in html
+
+
+def test_the_rule_of_each_ledger_row(
+    desk: Subscriber, sessions: sessionmaker[Session], settings: NotificationSettings
+) -> None:
+    reminder_pass(sessions, RecordingMailer(), now=NOTE_DAY, settings=settings)
+    with sessions() as session:
+        rows = session.scalars(select(LedgerEntry)).all()
+        assert {(r.rule, r.state, r.recipient) for r in rows} == {
+            (Rule.OPEN, LedgerState.SENT, "desk.officer@example.eu")
+        }
+        assert all(r.sent_at == NOTE_DAY and r.event_revision == 1 for r in rows)
