@@ -109,11 +109,11 @@ def category_scope(key: str) -> Scope:
     )
 
 
-def subscriber_scope(subscriber: Subscriber) -> Scope:
+def subscriber_scope(session: Session, subscriber: Subscriber) -> Scope:
     return Scope(
         f"subscriber:{subscriber.id}",
         f"{subscriber.name or subscriber.email}'s selection",
-        scope_condition(subscriber),
+        scope_condition(session, subscriber),
         version=subscriber.updated_at.isoformat(),
     )
 

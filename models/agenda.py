@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, not_, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, not_, or_, select, true
 from sqlalchemy.orm import Session, contains_eager
 
 from models.document import DocumentVersion
@@ -78,43 +78,40 @@ def build_agenda(
 
     ``condition`` narrows them (e.g. ``Event.section_id.in_(...)`` or a
     subscriber's scope), as a condition on ``Event`` joined with ``Section``.
+    One query reads the union of the three windows; the rows are then sorted
+    into the lists by the same predicates, evaluated in SQL.
     """
-    scope = condition if condition is not None else true()
-    return Agenda(
-        today=today,
-        upcoming=_occurrences(
-            session,
-            scope,
-            is_firm(),
-            Occurrence.end >= today,
-            Occurrence.start <= today + dt.timedelta(weeks=weeks),
-        ),
-        awaiting=_occurrences(
-            session,
-            scope,
-            is_vague(),
-            Occurrence.end >= today,
-            Occurrence.start <= today + dt.timedelta(days=lead_days),
-        ),
-        overdue=_occurrences(
-            session,
-            scope,
-            is_vague(),
-            Occurrence.end < today,
-            Occurrence.end >= today - dt.timedelta(days=horizon_days),
-            not_(reported_as_past()),
-        ),
-    )
-
-
-def _occurrences(session: Session, *conditions: ColumnElement[bool]) -> list[Occurrence]:
-    query: Select[tuple[Occurrence]] = (
-        select(Occurrence)
+    upcoming_until = today + dt.timedelta(weeks=weeks)
+    awaiting_until = today + dt.timedelta(days=lead_days)
+    horizon = today - dt.timedelta(days=horizon_days)
+    firm = is_firm()
+    query = (
+        select(
+            Occurrence,
+            case((firm, True), else_=False),
+            case((reported_as_past(), True), else_=False),
+        )
         .join(Occurrence.event)
         .join(Event.section)
         .outerjoin(DocumentVersion, Event.document_version_id == DocumentVersion.id)
         .options(contains_eager(Occurrence.event).contains_eager(Event.section))
-        .where(Event.is_removed.is_(False), *conditions)
+        .where(
+            Event.is_removed.is_(False),
+            condition if condition is not None else true(),
+            or_(firm, is_vague()),
+            Occurrence.end >= horizon,
+            Occurrence.start <= max(upcoming_until, awaiting_until),
+        )
         .order_by(Occurrence.start, Section.position, Event.position)
     )
-    return list(session.scalars(query))
+    agenda = Agenda(today=today, upcoming=[], awaiting=[], overdue=[])
+    for occurrence, firm_date, past in session.execute(query):
+        if firm_date:
+            if occurrence.end >= today and occurrence.start <= upcoming_until:
+                agenda.upcoming.append(occurrence)
+        elif occurrence.end >= today:
+            if occurrence.start <= awaiting_until:
+                agenda.awaiting.append(occurrence)
+        elif not past:
+            agenda.overdue.append(occurrence)
+    return agenda

@@ -23,8 +23,10 @@ from sqlalchemy import (
     exists,
     literal,
     or_,
+    select,
+    true,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.db import Base, intpk, str_enum
 from models.event import Category, Event
@@ -192,6 +194,20 @@ def follows(
     return and_(places, categories)
 
 
-def scope_condition(subscriber: Subscriber) -> ColumnElement[bool]:
-    """What ``subscriber`` follows, as a condition on ``Event`` joined with ``Section``."""
-    return follows(subscriber.id, subscriber.is_following_everything)
+def scope_condition(session: Session, subscriber: Subscriber) -> ColumnElement[bool]:
+    """What ``subscriber`` follows, as a condition on ``Event``.
+
+    The same meaning as :func:`follows`, resolved first to a list of section
+    ids, so that the database can start from the index on ``events.section_id``
+    instead of testing every event (a digest or ``mine.ics`` is one subscriber).
+    """
+    conditions: list[ColumnElement[bool]] = []
+    if not subscriber.is_following_everything:
+        groups = [g.group for g in subscriber.groups]
+        ids = {s.id for s in subscriber.sections}
+        if groups:
+            ids |= set(session.scalars(select(Section.id).where(Section.group.in_(groups))))
+        conditions.append(Event.section_id.in_(sorted(ids)))
+    if subscriber.categories:
+        conditions.append(Event.category.in_([c.category for c in subscriber.categories]))
+    return and_(true(), *conditions)

@@ -90,7 +90,7 @@ def build_digest(
     policy: ReminderPolicy,
 ) -> Digest:
     today = now.astimezone(ZoneInfo(schedule.timezone)).date()
-    scope = scope_condition(subscriber)
+    scope = scope_condition(session, subscriber)
     agenda = build_agenda(
         session,
         today=today,
@@ -129,7 +129,7 @@ def _changes(session: Session, subscriber: Subscriber, *, now: dt.datetime) -> l
         .join(EventRevision, EventRevision.event_id == Event.id)
         .join(Section, Event.section_id == Section.id)
         .where(
-            scope_condition(subscriber),
+            scope_condition(session, subscriber),
             EventRevision.changed_at > since,
             EventRevision.changed_at <= now,
             or_(

@@ -36,7 +36,7 @@ def all_events(token: str) -> ResponseReturnValue:
 
 @blueprint.get("/<token>/mine.ics")
 def mine(token: str) -> ResponseReturnValue:
-    return _feed(subscriber_scope(_subscriber(token)))
+    return _feed(subscriber_scope(get_session(), _subscriber(token)))
 
 
 @blueprint.get("/<token>/section/<key>.ics")

@@ -188,7 +188,7 @@ def test_group_category_everything_and_a_subscribers_own_scope(
         sections=["serbia", "ME", "north-macedonia"],
         categories=["joint_readmission_committee"],
     )
-    mine = vevents(feed(session, subscriber_scope(subscriber)))
+    mine = vevents(feed(session, subscriber_scope(session, subscriber)))
     assert sorted(str(e["SUMMARY"]) for e in mine.values()) == [
         "(Q1 2024 tbc) 10 th EU-Serbia Joint Readmission Committee meeting",
         "(Q1-Q2 2024 tbc) 8 th EU-Montenegro Joint Readmission Committee meeting",
