@@ -10,7 +10,7 @@ import os
 import platform
 from pathlib import Path
 
-from bench import feeds, ingest
+from bench import feeds, ingest, reminders
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
@@ -70,6 +70,10 @@ def main() -> None:
             f"| {row['name']} ({row['note']}) | {rate:,.0f} req/s"
             f" | nginx static file {peer:,.0f} req/s | {rate / peer:.3f} |"
         )
+    lines += ["", "| reminders and digests | time | runs | note |", "|---|---|---|---|"]
+    for row in reminders.run():
+        seconds = float(row["seconds"])  # type: ignore[arg-type]
+        lines.append(f"| {row['name']} | {seconds:.2f} s | {row['runs']} | {row['note']} |")
     lines += [
         "",
         f"Feeds: wrk -t{feeds.THREADS} -c{feeds.CONNECTIONS} -d{feeds.DURATION} cycling through"
