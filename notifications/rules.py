@@ -112,20 +112,23 @@ def _thresholds(today: dt.date, days: Iterable[int]) -> Subquery:
     ).subquery("thresholds")
 
 
+#: What a due reminder is made of: who, which occurrence of which event.
+PAIR = (
+    Subscriber.id,
+    Subscriber.email,
+    Event.id,
+    Event.uid,
+    Event.revision,
+    Occurrence.position,
+    Occurrence.start,
+    Occurrence.end,
+)
+
+
 def _pairs(*columns: object) -> Select[tuple[object, ...]]:
     """Occurrences of live events x the subscribers who follow them and want reminders."""
     return (
-        select(
-            Subscriber.id,
-            Subscriber.email,
-            Event.id,
-            Event.uid,
-            Event.revision,
-            Occurrence.position,
-            Occurrence.start,
-            Occurrence.end,
-            *columns,
-        )
+        select(*PAIR, *columns)
         .select_from(Occurrence)
         .join(Event, Occurrence.event_id == Event.id)
         .join(Section, Event.section_id == Section.id)
@@ -144,16 +147,7 @@ def _firm(session: Session, today: dt.date) -> list[DueReminder]:
         .join(SubscriberLeadDay, SubscriberLeadDay.subscriber_id == Subscriber.id)
         .join(thresholds, thresholds.c.days == SubscriberLeadDay.days)
         .where(is_firm(), Occurrence.start > today, Occurrence.start <= thresholds.c.until)
-        .group_by(
-            Subscriber.id,
-            Subscriber.email,
-            Event.id,
-            Event.uid,
-            Event.revision,
-            Occurrence.position,
-            Occurrence.start,
-            Occurrence.end,
-        )
+        .group_by(*PAIR)
     )
     return [
         DueReminder(
