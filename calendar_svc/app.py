@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import secrets
 from collections.abc import Callable, Mapping
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -99,6 +101,7 @@ def create_app(
         past_days=feeds.past_days or None,
         cache_size=feeds.cache_size,
     )
+    secret = _secret_key(settings, Path(app.instance_path))
     app.extensions[EXTENSION] = Services(
         settings,
         engine,
@@ -107,19 +110,49 @@ def create_app(
         FeedCache(feeds.cache_size),
         clock,
         make_session_factory(writer(engine)),
-        secret=_secret_key(settings, Path(app.instance_path)),
+        secret=secret,
+    )
+    app.config.update(
+        # Signs the session cookie and CSRF tokens; derived, so that it is not
+        # the key that derives feed tokens.
+        SECRET_KEY=hashlib.sha256(b"flask-session:" + secret).hexdigest(),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=12),
+        MAX_CONTENT_LENGTH=settings.ingest.max_bytes + 100_000,
+        WTF_CSRF_TIME_LIMIT=None,  # a form open all day still submits
     )
     app.teardown_appcontext(_close_session)
     redaction.install(app.logger.name, *redaction.LOGGERS)
 
     from calendar_svc.cli import register_commands
-    from calendar_svc.web import errors, health, unsubscribe
+    from calendar_svc.web import (
+        api,
+        auth,
+        dashboard,
+        documents,
+        errors,
+        events,
+        health,
+        sections,
+        subscriptions,
+        templating,
+        unsubscribe,
+    )
     from calendar_svc.web import feeds as feed_views
 
-    app.register_blueprint(health.blueprint)
-    app.register_blueprint(feed_views.blueprint)
-    app.register_blueprint(unsubscribe.blueprint)
+    csrf = CSRFProtect(app)
+    # Their secret token is the authorisation; the API is read-only.
+    csrf.exempt(unsubscribe.blueprint)
+    csrf.exempt(api.blueprint)
+    for module in (
+        health, feed_views, unsubscribe, auth, dashboard, sections, events, documents,
+        subscriptions, api,
+    ):  # fmt: skip
+        app.register_blueprint(module.blueprint)
     errors.register(app)
+    templating.register(app)
     register_commands(app.cli)
     return app
 

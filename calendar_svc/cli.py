@@ -485,6 +485,86 @@ def digest_send(emails: tuple[str, ...], now: dt.datetime) -> None:
     click.echo(str(report))
 
 
+@click.group("users")
+def users() -> None:
+    """People who sign in to the web app: add them, set passwords, list, issue API tokens."""
+
+
+@users.command("add")
+@with_appcontext
+@click.argument("email")
+@click.option(
+    "--role",
+    type=click.Choice(["viewer", "editor", "admin"]),
+    default="viewer",
+    show_default=True,
+    help="viewer reads; editor also changes events and uploads notes; admin also manages people.",
+)
+@click.option("--name", default="", help="Display name.")
+@now_option
+def users_add(email: str, role: str, name: str, now: dt.datetime) -> None:
+    """Add a user; the password is asked for (or read from stdin), never an argument."""
+    from calendar_svc.app import get_writer_session
+    from calendar_svc.auth import add_user
+    from models import Role
+
+    password = _new_password()
+    session = get_writer_session()
+    with session.begin():
+        user = add_user(session, email, name=name, role=Role(role), password=password, now=now)
+        click.echo(f"added {user.email} ({user.role.value})")
+
+
+@users.command("passwd")
+@with_appcontext
+@click.argument("email")
+def users_passwd(email: str) -> None:
+    """Set a user's password (asked for, or read from stdin)."""
+    from calendar_svc.app import get_writer_session
+    from calendar_svc.auth import find_user, set_password
+
+    session = get_writer_session()
+    with session.begin():
+        user = find_user(session, email)
+        set_password(session, user, _new_password())
+    click.echo(f"password of {user.email} changed")
+
+
+@users.command("list")
+@with_appcontext
+def users_list() -> None:
+    """Every user: email, role, name, active or not, last sign-in."""
+    from sqlalchemy import select
+
+    from calendar_svc.app import get_session
+    from models import User
+
+    for user in get_session().scalars(select(User).order_by(User.email)):
+        last = f"{user.last_login_at:%Y-%m-%d %H:%M}" if user.last_login_at else "never"
+        state = "active" if user.is_active else "disabled"
+        click.echo(f"{user.email}\t{user.role.value}\t{user.name}\t{state}\tlast sign-in {last}")
+
+
+@users.command("token")
+@with_appcontext
+@click.argument("email")
+@click.option("--name", "label", default="api", show_default=True, help="What the token is for.")
+@now_option
+def users_token(email: str, label: str, now: dt.datetime) -> None:
+    """Issue an API token for a user and print it (it is shown only this once)."""
+    from calendar_svc.app import get_writer_session
+    from calendar_svc.auth import find_user, issue_api_token
+
+    session = get_writer_session()
+    with session.begin():
+        token = issue_api_token(session, find_user(session, email), name=label, now=now)
+    click.echo(token)
+
+
+def _new_password() -> str:
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
+
+
 @click.command("scheduler")
 @with_appcontext
 def scheduler() -> None:
@@ -520,6 +600,7 @@ COMMANDS = (
     reminders,
     digest,
     scheduler,
+    users,
 )
 
 

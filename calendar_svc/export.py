@@ -14,7 +14,7 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select, true
 from sqlalchemy.orm import Session
 
 from models import DocumentVersion, Event, Occurrence, Section
@@ -41,22 +41,52 @@ CSV_FIELDS = (
 
 
 def export_records(session: Session, *, section: Section | None = None) -> list[dict[str, Any]]:
-    """Every event (removed ones too, flagged), ordered by section then row."""
-    events = (
+    """Every event a note lists or listed (removed ones flagged), by section then row.
+
+    Events added by hand that no note lists yet are left out: the contract
+    gives every record a source document and line.
+    """
+    condition = Event.document_version_id.is_not(None)
+    if section is not None:
+        condition = and_(condition, Event.section_id == section.id)
+    return event_records(session, condition)
+
+
+def event_records(
+    session: Session,
+    condition: ColumnElement[bool] | None = None,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Records of the events matching ``condition`` (on ``Event`` joined with ``Section``).
+
+    The export's fields; an event added by hand has ``None`` as source document
+    and line. Ordered by section then row, ``limit`` and ``offset`` page them.
+    """
+    where = condition if condition is not None else true()
+    rows = session.execute(
         select(Event, Section, DocumentVersion.symbol)
         .join(Event.section)
         .outerjoin(Event.document_version)
+        .where(where)
+        .order_by(Section.position, Event.position, Event.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    occurrences = (
+        select(Occurrence.event_id, Occurrence.start, Occurrence.end)
+        .join(Occurrence.event)
+        .join(Event.section)
+        .order_by(Occurrence.event_id, Occurrence.position)
     )
-    occurrences = select(Occurrence.event_id, Occurrence.start, Occurrence.end).order_by(
-        Occurrence.event_id, Occurrence.position
+    # A page names its events; the whole export reads occurrences by the same condition.
+    occurrences = occurrences.where(
+        Event.id.in_([event.id for event, _, _ in rows]) if limit is not None else where
     )
-    if section is not None:
-        events = events.where(Event.section_id == section.id)
-        occurrences = occurrences.join(Event).where(Event.section_id == section.id)
     windows: dict[int, list[dict[str, str]]] = defaultdict(list)
     for event_id, start, end in session.execute(occurrences):
         windows[event_id].append({"start": start.isoformat(), "end": end.isoformat()})
-    rows = session.execute(events.order_by(Section.position, Event.position, Event.id))
     return [
         {
             "uid": event.uid,

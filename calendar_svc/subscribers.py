@@ -78,21 +78,50 @@ def add_subscriber(
     address = normalise_email(email)
     if session.scalar(select(Subscriber).filter_by(email=address)) is not None:
         raise SubscriberError(f"{address} is already a subscriber")
+    subscriber = Subscriber(
+        email=address, name=name, unsubscribe_token=secrets.token_urlsafe(32), created_at=now
+    )
+    update_subscriber(
+        session,
+        subscriber,
+        now=now,
+        sections=sections,
+        groups=groups,
+        categories=categories,
+        everything=everything,
+        firm_days=firm_days,
+        tentative_days=tentative_days,
+        reminders=reminders,
+        digest=digest,
+    )
+    session.add(subscriber)
+    session.flush()
+    return subscriber
+
+
+def update_subscriber(
+    session: Session,
+    subscriber: Subscriber,
+    *,
+    now: dt.datetime,
+    sections: Sequence[str],
+    groups: Sequence[str],
+    categories: Sequence[str],
+    everything: bool,
+    firm_days: Sequence[int],
+    tentative_days: int,
+    reminders: bool,
+    digest: bool,
+) -> None:
+    """Set what ``subscriber`` follows and which mails they get (as :func:`add_subscriber`)."""
     if not (sections or groups or categories or everything):
-        raise SubscriberError("say what to follow: --section, --group, --category or --all")
+        raise SubscriberError("say what to follow: sections, groups, categories, or everything")
     if any(days < 1 for days in firm_days) or tentative_days < 1:
         raise SubscriberError("reminder lead times are whole numbers of days, at least 1")
-    subscriber = Subscriber(
-        email=address,
-        name=name,
-        is_following_everything=everything or not (sections or groups),
-        wants_reminders=reminders,
-        wants_digest=digest,
-        tentative_lead_days=tentative_days,
-        unsubscribe_token=secrets.token_urlsafe(32),
-        created_at=now,
-        updated_at=now,
-    )
+    subscriber.is_following_everything = everything or not (sections or groups)
+    subscriber.wants_reminders = reminders
+    subscriber.wants_digest = digest
+    subscriber.tentative_lead_days = tentative_days
     subscriber.lead_days = [SubscriberLeadDay(days=days) for days in sorted(set(firm_days))]
     subscriber.sections = sorted(
         (find_section(session, key) for key in _unique(sections)), key=lambda s: s.position
@@ -101,9 +130,9 @@ def add_subscriber(
     subscriber.categories = [
         SubscriberCategory(category=find_category(key)) for key in _unique(categories)
     ]
-    session.add(subscriber)
+    # Feed caches of mine.ics key on it.
+    subscriber.updated_at = now
     session.flush()
-    return subscriber
 
 
 def find_subscriber(session: Session, email: str) -> Subscriber:
@@ -147,12 +176,13 @@ def feed_links(base_url: str, token: str, subscriber: Subscriber) -> list[FeedLi
     paths += [
         (f"Group {g.group.value}", f"group/{slug(g.group.value)}.ics") for g in subscriber.groups
     ]
-    links = []
-    for label, path in paths:
-        https = f"{base_url}/feeds/{token}/{path}"
-        parts = urlsplit(https)
-        links.append(FeedLink(label, https, urlunsplit(("webcal", *parts[1:]))))
-    return links
+    return [feed_link(base_url, token, label, path) for label, path in paths]
+
+
+def feed_link(base_url: str, token: str, label: str, path: str) -> FeedLink:
+    """The ``https://`` (or ``http://``) and ``webcal://`` forms of one feed."""
+    https = f"{base_url}/feeds/{token}/{path}"
+    return FeedLink(label, https, urlunsplit(("webcal", *urlsplit(https)[1:])))
 
 
 def normalise_email(email: str) -> str:

@@ -33,10 +33,12 @@ from models.subscriber import (
     scope_condition,
     token_hash,
 )
+from models.user import ApiToken, LoginAttempt, Role, User
 
 __all__ = [
     "CATEGORY_LABELS",
     "NOTE_FIELDS",
+    "ApiToken",
     "Base",
     "Category",
     "Confidence",
@@ -48,9 +50,11 @@ __all__ = [
     "Group",
     "LedgerEntry",
     "LedgerState",
+    "LoginAttempt",
     "Occurrence",
     "Precision",
     "RevisionKind",
+    "Role",
     "Rule",
     "SchedulerHeartbeat",
     "Section",
@@ -59,6 +63,7 @@ __all__ = [
     "SubscriberCategory",
     "SubscriberGroup",
     "SubscriberLeadDay",
+    "User",
     "confidence_of",
     "current_feed_token",
     "data_version",

@@ -33,6 +33,7 @@ from calendar_svc.ingest.report import ImportReport
 from calendar_svc.ingest.source import read_source
 from models import make_engine
 from models.migrate import upgrade
+from tests.smtp import SmtpServer
 
 DATA = Path(__file__).parent / "data"
 SAMPLE = DATA / "note_5484_24.txt"
@@ -217,3 +218,11 @@ def run(database: str, tmp_path: Path) -> Run:
         )
 
     return call
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()

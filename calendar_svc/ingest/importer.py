@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from calendar_svc.changes import change_labels, differences, snapshot_values
 from calendar_svc.ingest.drafts import EventDraft, draft_events
 from calendar_svc.ingest.errors import DocumentConflict, UnreadableDocument
 from calendar_svc.ingest.matching import Candidate, Incoming, is_settled, match
@@ -307,12 +308,7 @@ class _Applier:
                 values = {name: getattr(row, name) for name in TRACKED_FIELDS}
                 note_windows, note_removed = tuple(windows[row.id]), row.is_removed
             else:
-                values = _from_snapshot(snapshot)
-                note_windows = tuple(
-                    Window(dt.date.fromisoformat(a), dt.date.fromisoformat(b))
-                    for a, b in snapshot["occurrences"]
-                )
-                note_removed = snapshot["removed"]
+                values, note_windows, note_removed = snapshot_values(snapshot)
             stored.append(
                 _Stored(
                     id=row.id,
@@ -330,7 +326,7 @@ class _Applier:
         return stored
 
     def _matched(self, event: _Stored, draft: EventDraft) -> None:
-        changes = _differences(event, draft)
+        changes = differences(event.values, event.windows, _values(draft), draft.windows)
         pointers = {
             "id": event.id,
             "document_version_id": self.document.id,
@@ -347,7 +343,7 @@ class _Applier:
                 pointers["note_snapshot"] = _snapshot(draft)
             self.updates.append(pointers)
             return
-        labels = _labels(event, draft, changes)
+        labels = change_labels(event.values, _values(draft), changes)
         if event.is_removed:
             labels = ("listed again", *labels)
         if not changes and not event.is_removed:
@@ -487,55 +483,8 @@ class _Applier:
         session.flush()
 
 
-def _differences(event: _Stored, draft: EventDraft) -> dict[str, tuple[Any, Any]]:
-    changes: dict[str, tuple[Any, Any]] = {
-        name: (event.values[name], getattr(draft, name))
-        for name in TRACKED_FIELDS
-        if event.values[name] != getattr(draft, name)
-    }
-    if event.windows != draft.windows:
-        changes["occurrences"] = (event.windows, draft.windows)
-    return changes
-
-
-def _labels(
-    event: _Stored, draft: EventDraft, changes: dict[str, tuple[Any, Any]]
-) -> tuple[str, ...]:
-    """Say what a change means to a reader, most important first."""
-    labels: list[str] = []
-    old_status, new_status = event.values["status"], draft.status
-    old_conf = confidence_of(old_status, event.values["precision"])
-    new_conf = confidence_of(new_status, draft.precision)
-    if new_status != old_status and new_status in (Status.CANCELLED, Status.POSTPONED):
-        labels.append(new_status.value)
-    elif old_status in (Status.CANCELLED, Status.POSTPONED) and new_status != old_status:
-        labels.append("reinstated")
-    if new_conf is Confidence.FIRM and old_conf in (Confidence.TENTATIVE, Confidence.APPROXIMATE):
-        labels.append("date confirmed")
-    elif old_conf is Confidence.FIRM and new_conf in (Confidence.TENTATIVE, Confidence.APPROXIMATE):
-        labels.append("date unconfirmed")
-    elif (old_status, new_status) == (Status.TENTATIVE, Status.CONFIRMED):
-        labels.append("no longer tbc")
-    elif (old_status, new_status) == (Status.CONFIRMED, Status.TENTATIVE):
-        labels.append("now tbc")
-    if "occurrences" in changes and event.windows and draft.windows:
-        old_hull = (min(w.start for w in event.windows), max(w.end for w in event.windows))
-        inside = all(old_hull[0] <= w.start and w.end <= old_hull[1] for w in draft.windows)
-        if not inside:
-            labels.append("moved")
-        elif "date confirmed" not in labels:
-            labels.append("date narrowed")
-    for name, label in (
-        ("title", "title changed"),
-        ("outcome", "outcome changed"),
-        ("category", "category changed"),
-        ("location", "location changed"),
-    ):
-        if name in changes:
-            labels.append(label)
-    if not labels and changes:
-        labels.append("date wording changed" if "raw_date" in changes else "details changed")
-    return tuple(labels)
+def _values(draft: EventDraft) -> dict[str, Any]:
+    return {name: getattr(draft, name) for name in TRACKED_FIELDS}
 
 
 def _snapshot(draft: EventDraft) -> dict[str, Any]:
@@ -547,14 +496,6 @@ def _to_snapshot(values: dict[str, Any], windows: Sequence[Window]) -> dict[str,
     snapshot["occurrences"] = _plain(tuple(windows))
     snapshot["removed"] = False
     return snapshot
-
-
-def _from_snapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
-    values = {name: snapshot[name] for name in TRACKED_FIELDS}
-    values["category"] = Category(values["category"])
-    values["status"] = Status(values["status"])
-    values["precision"] = Precision(values["precision"])
-    return values
 
 
 def _new_uid(symbol: str, draft: EventDraft, taken: set[str]) -> str:

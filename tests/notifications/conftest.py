@@ -1,19 +1,10 @@
-"""A real SMTP server (aiosmtpd on loopback) and notification settings for the tests."""
+"""Notification settings and an SMTP mailer for the tests (the server: ``tests.smtp``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import socket
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope
-from aiosmtpd.smtp import Session as SmtpSession
 
 from notifications.digest import DigestSchedule
 from notifications.jobs import NotificationSettings
@@ -22,67 +13,7 @@ from notifications.mail import SmtpMailer, SmtpSettings
 from notifications.messages import MailContext
 from notifications.rules import ReminderPolicy
 from tests.conftest import SECRET
-
-BASE_URL = "https://cal.example.eu"
-
-
-@dataclass
-class Inbox:
-    """What the server received: one parsed message per recipient."""
-
-    messages: list[EmailMessage] = field(default_factory=list)
-    arrived: threading.Event = field(default_factory=threading.Event)
-
-    async def handle_DATA(self, server: SMTP, session: SmtpSession, envelope: Envelope) -> str:
-        for recipient in envelope.rcpt_tos:
-            message = message_from_bytes(envelope.content, policy=policy.default)
-            message["X-Envelope-To"] = recipient
-            self.messages.append(message)  # type: ignore[arg-type]
-        self.arrived.set()
-        return "250 OK"
-
-    def subjects(self, to: str | None = None) -> list[str]:
-        return sorted(
-            str(m["Subject"]) for m in self.messages if to is None or m["X-Envelope-To"] == to
-        )
-
-
-class SmtpServer:
-    """aiosmtpd on a fixed loopback port, that can be stopped and started again."""
-
-    def __init__(self) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.inbox = Inbox()
-        self.controller: Controller | None = None
-
-    def start(self) -> None:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-    @property
-    def env(self) -> dict[str, str]:
-        return {
-            "CALENDAR_SVC_SMTP_HOST": "127.0.0.1",
-            "CALENDAR_SVC_SMTP_PORT": str(self.port),
-            "CALENDAR_SVC_SMTP_SECURITY": "none",
-            "CALENDAR_SVC_BASE_URL": BASE_URL,
-            "CALENDAR_SVC_MAIL_FROM": "Calendar <calendar@example.eu>",
-        }
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
+from tests.smtp import BASE_URL, SmtpServer
 
 
 @pytest.fixture

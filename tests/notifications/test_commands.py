@@ -13,7 +13,7 @@ from calendar_svc.app import create_app
 from models import SchedulerHeartbeat, Subscriber, make_engine
 from notifications.jobs import beat
 from tests.conftest import SAMPLE, Run
-from tests.notifications.conftest import SmtpServer
+from tests.smtp import SmtpServer
 
 EMAIL = "desk@example.eu"
 

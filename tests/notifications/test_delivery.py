@@ -19,7 +19,7 @@ from notifications.ledger import claim, failed_entries, mark_sent, record, remin
 from notifications.mail import RecordingMailer, SmtpMailer
 from notifications.rules import due_reminders
 from tests.conftest import SECRET, V2
-from tests.notifications.conftest import BASE_URL, SmtpServer
+from tests.smtp import BASE_URL, SmtpServer
 
 NOTE_DAY = dt.datetime(2024, 2, 6, 8, 0, tzinfo=dt.UTC)
 SMN = ["serbia", "montenegro", "north-macedonia"]

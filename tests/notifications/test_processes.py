@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SAMPLE
-from tests.notifications.conftest import SmtpServer
+from tests.smtp import SmtpServer
 
 NOTE_DAY = "2024-02-06T08:00:00+00:00"
 #: The Serbia/Montenegro/North Macedonia desk (2 mails) and one who follows everything (20).

@@ -1,0 +1,251 @@
+"""Changes people make to events: confirm, move, cancel, postpone, edit, add; conflicts.
+
+Every change is one :class:`~models.EventRevision` naming the person
+(``actor``), bumps the event's revision (feeds show it as a new SEQUENCE) and
+marks the event as edited by hand, so that the next import reports a conflict
+instead of overwriting it (``models.Event.begin_manual_edit``). Functions
+flush, never commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from calendar_svc.changes import change_labels, differences, snapshot_values
+from calendar_svc.errors import CalendarSvcError
+from calendar_svc.ingest.categories import categorise
+from calendar_svc.ingest.dates import Marker, parse_date_cell
+from models import (
+    NOTE_FIELDS,
+    Category,
+    Event,
+    EventConflict,
+    EventRevision,
+    Occurrence,
+    Precision,
+    RevisionKind,
+    Section,
+    Status,
+)
+from models.window import Window, format_window
+
+
+class EditError(CalendarSvcError, ValueError):
+    """An edit cannot be made as asked (a date that cannot be read, an empty title)."""
+
+
+def confirm_date(
+    session: Session, event: Event, start: dt.date, end: dt.date, *, actor: str, now: dt.datetime
+) -> EventRevision:
+    """Set a firm date (one day or a span): the tbc or window becomes a firm date."""
+    if end < start:
+        raise EditError("the end date is before the start date")
+    precision = Precision.DAY if start == end else Precision.DAYS
+    return _change(
+        session,
+        event,
+        actor=actor,
+        now=now,
+        windows=(Window(start, end),),
+        raw_date=format_window(Window(start, end), precision),
+        precision=precision,
+        status=Status.CONFIRMED,
+    )
+
+
+def set_date_text(
+    session: Session, event: Event, text: str, *, actor: str, now: dt.datetime
+) -> EventRevision:
+    """Set the date as the note would write it ("Q3 2024 (tbc)", "May-June 2024")."""
+    cell = parse_date_cell(text, default_year=now.year)
+    if not cell.windows:
+        raise EditError(f"cannot read a date in {text!r}")
+    status = (
+        Status.TENTATIVE if cell.markers & {Marker.TBC, Marker.ALTERNATIVES} else Status.CONFIRMED
+    )
+    return _change(
+        session,
+        event,
+        actor=actor,
+        now=now,
+        windows=cell.windows,
+        raw_date=" ".join(text.split()),
+        precision=cell.precision,
+        status=status,
+        location=cell.location or event.location,
+    )
+
+
+def set_status(
+    session: Session, event: Event, status: Status, *, actor: str, now: dt.datetime
+) -> EventRevision:
+    """Cancel, postpone, or reinstate (confirmed or tentative) an event."""
+    return _change(session, event, actor=actor, now=now, status=status)
+
+
+def edit_details(
+    session: Session,
+    event: Event,
+    *,
+    actor: str,
+    now: dt.datetime,
+    title: str,
+    outcome: str,
+    category: Category,
+    location: str | None,
+) -> EventRevision:
+    title = " ".join(title.split())
+    if not title:
+        raise EditError("an event needs a title")
+    return _change(
+        session,
+        event,
+        actor=actor,
+        now=now,
+        title=title,
+        outcome=outcome.strip(),
+        category=category,
+        location=(location or "").strip() or None,
+    )
+
+
+def add_event(
+    session: Session,
+    section: Section,
+    *,
+    title: str,
+    date_text: str,
+    outcome: str,
+    actor: str,
+    now: dt.datetime,
+    category: Category | None = None,
+) -> Event:
+    """An event the note does not (yet) list; a later note listing it is matched to it."""
+    title = " ".join(title.split())
+    if not title:
+        raise EditError("an event needs a title")
+    cell = parse_date_cell(date_text, default_year=now.year)
+    if not cell.windows:
+        raise EditError(f"cannot read a date in {date_text!r}")
+    tentative = cell.markers & {Marker.TBC, Marker.ALTERNATIVES}
+    position = (
+        session.scalar(
+            select(Event.position)
+            .where(Event.section_id == section.id)
+            .order_by(Event.position.desc())
+        )
+        or 0
+    ) + 1
+    event = Event(
+        uid=str(uuid.uuid4()),
+        section=section,
+        title=title,
+        outcome=outcome.strip(),
+        category=category or categorise(title, outcome),
+        raw_date=" ".join(date_text.split()),
+        status=Status.TENTATIVE if tentative else Status.CONFIRMED,
+        precision=cell.precision,
+        location=cell.location,
+        source_text="",
+        position=position,
+        revision=1,
+        is_manual_override=True,
+        is_removed=False,
+        created_at=now,
+        updated_at=now,
+    )
+    event.occurrences = [
+        Occurrence(position=i, start=w.start, end=w.end) for i, w in enumerate(cell.windows)
+    ]
+    session.add(event)
+    session.flush()
+    session.add(
+        EventRevision(
+            event=event,
+            revision=1,
+            kind=RevisionKind.CREATED,
+            labels=["added by hand"],
+            changes={},
+            actor=actor,
+            changed_at=now,
+        )
+    )
+    session.flush()
+    return event
+
+
+def resolve_conflict(
+    session: Session, conflict: EventConflict, *, keep: bool, actor: str, now: dt.datetime
+) -> None:
+    """Keep the hand-made version, or take what the note now says."""
+    if conflict.resolved_at is not None:
+        raise EditError("this conflict is already resolved")
+    conflict.resolved_at = now
+    conflict.resolution = "kept" if keep else "taken"
+    event = conflict.event
+    if keep or event.note_snapshot is None:
+        session.flush()
+        return
+    values, windows, removed = snapshot_values(event.note_snapshot)
+    _change(session, event, actor=actor, now=now, windows=windows, removed=removed, **values)
+    # The note's version again: later imports apply to it as to any event.
+    event.is_manual_override = False
+    event.note_snapshot = None
+    session.flush()
+
+
+def _change(
+    session: Session,
+    event: Event,
+    *,
+    actor: str,
+    now: dt.datetime,
+    windows: tuple[Window, ...] | None = None,
+    removed: bool | None = None,
+    **new_values: Any,
+) -> EventRevision:
+    old = {name: getattr(event, name) for name in NOTE_FIELDS}
+    old_windows = tuple(Window(o.start, o.end) for o in event.occurrences)
+    new = old | new_values
+    changes = differences(old, old_windows, new, windows if windows is not None else old_windows)
+    if removed is not None and removed != event.is_removed:
+        changes["removed"] = (event.is_removed, removed)
+    if not changes:
+        raise EditError("nothing to change")
+    event.begin_manual_edit()
+    for name, value in new_values.items():
+        setattr(event, name, value)
+    if windows is not None and "occurrences" in changes:
+        event.occurrences = [
+            Occurrence(position=i, start=w.start, end=w.end) for i, w in enumerate(windows)
+        ]
+    if removed is not None:
+        event.is_removed = removed
+    event.revision += 1
+    event.updated_at = now
+    labels = list(change_labels(old, new, changes))
+    if "removed" in changes:
+        labels.append("removed" if removed else "listed again")
+    revision = EventRevision(
+        event=event,
+        revision=event.revision,
+        kind=RevisionKind.UPDATED,
+        labels=labels,
+        changes={name: [_plain(a), _plain(b)] for name, (a, b) in changes.items()},
+        actor=actor,
+        changed_at=now,
+    )
+    session.add(revision)
+    session.flush()
+    return revision
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple) and all(isinstance(w, Window) for w in value):
+        return [[w.start.isoformat(), w.end.isoformat()] for w in value]
+    return getattr(value, "value", value)

@@ -1,0 +1,86 @@
+"""The filters of the dashboard and the JSON API, read from query parameters.
+
+``section`` (slug or ISO code), ``group`` (slug), ``category``, ``confidence``
+(repeatable or comma-separated) and ``q`` (words in the title or outcome). An
+unknown value is a :class:`FilterError` (400), never silently ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, and_, or_, true
+from sqlalchemy.orm import Session
+
+from calendar_svc.errors import CalendarSvcError
+from feeds.scopes import slug
+from models import Category, Confidence, Event, Group, Section, section_by_key
+
+
+class FilterError(CalendarSvcError, ValueError):
+    """A filter value names nothing."""
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    section: str = ""
+    group: str = ""
+    category: str = ""
+    confidences: tuple[str, ...] = field(default_factory=tuple)
+    q: str = ""
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str], lists: Mapping[str, Sequence[str]]) -> EventFilter:
+        confidences = tuple(
+            part.strip()
+            for value in lists.get("confidence", ())
+            for part in value.split(",")
+            if part.strip()
+        )
+        return cls(
+            section=args.get("section", "").strip(),
+            group=args.get("group", "").strip(),
+            category=args.get("category", "").strip(),
+            confidences=confidences,
+            q=" ".join(args.get("q", "").split())[:200],
+        )
+
+    def condition(self, session: Session) -> ColumnElement[bool]:
+        """SQL condition on ``Event`` joined with ``Section``."""
+        conditions: list[ColumnElement[bool]] = [true()]
+        if self.section:
+            section = section_by_key(session, self.section)
+            if section is None:
+                raise FilterError(f"no section {self.section!r}")
+            conditions.append(Event.section_id == section.id)
+        if self.group:
+            group = next((g for g in Group if slug(g.value) == slug(self.group)), None)
+            if group is None:
+                raise FilterError(f"no group {self.group!r}")
+            conditions.append(Section.group == group)
+        if self.category:
+            try:
+                category = Category(self.category.replace("-", "_"))
+            except ValueError:
+                raise FilterError(f"no category {self.category!r}") from None
+            conditions.append(Event.category == category)
+        if self.confidences:
+            try:
+                wanted = [Confidence(c).value for c in self.confidences]
+            except ValueError:
+                raise FilterError("confidence takes firm, approximate, tentative and off") from None
+            conditions.append(Event.confidence.in_(wanted))
+        for word in self.q.split():
+            # autoescape: a "%" or "_" typed in the search box is text, not a wildcard.
+            conditions.append(
+                or_(
+                    Event.title.icontains(word, autoescape=True),
+                    Event.outcome.icontains(word, autoescape=True),
+                )
+            )
+        return and_(*conditions)
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.section or self.group or self.category or self.confidences or self.q)

@@ -1,0 +1,160 @@
+"""The JSON API under ``/api/v1/``: events (with the dashboard's filters) and sections.
+
+Read-only. A caller is a signed-in user (the session cookie) or presents an
+API token (``Authorization: Bearer ...``, made with ``calendar-svc users
+token``); anyone else gets 401. Errors are JSON: ``{"error": "..."}``. The
+OpenAPI document (``/api/v1/openapi.json``, ``calendar_svc.web.openapi``)
+describes it and is open, as it holds no data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, jsonify, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import and_, func, select
+from werkzeug.exceptions import HTTPException
+
+from calendar_svc.app import get_session
+from calendar_svc.auth import user_for_api_token
+from calendar_svc.export import event_records
+from calendar_svc.filters import EventFilter, FilterError
+from calendar_svc.web.openapi import openapi_document
+from models import Event, EventRevision, Section
+
+blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 500
+
+
+class ApiError(HTTPException):
+    """An error answered as ``{"error": description}``."""
+
+    def __init__(self, code: int, description: str) -> None:
+        super().__init__(description)
+        self.code = code
+
+
+@blueprint.errorhandler(HTTPException)
+def json_error(error: HTTPException) -> ResponseReturnValue:
+    response = jsonify(error=error.description or error.name)
+    response.status_code = error.code or 500
+    if error.code == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="calendar-svc"'
+    return response
+
+
+@blueprint.before_request
+def authenticate() -> None:
+    if request.endpoint == "api.openapi":
+        return
+    if g.user is not None:
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    user = user_for_api_token(get_session(), token.strip()) if scheme.lower() == "bearer" else None
+    if user is None:
+        raise ApiError(401, "sign in, or send an API token as 'Authorization: Bearer <token>'")
+    g.user = user
+
+
+@blueprint.get("/openapi.json")
+def openapi() -> ResponseReturnValue:
+    return jsonify(openapi_document())
+
+
+@blueprint.get("/events")
+def events() -> ResponseReturnValue:
+    session = get_session()
+    filters = EventFilter.from_args(request.args, request.args.to_dict(flat=False))
+    limit = _integer("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    offset = _integer("offset", 0, 0, None)
+    removed = _boolean("removed")
+    try:
+        condition = filters.condition(session)
+    except FilterError as exc:
+        raise ApiError(400, str(exc)) from None
+    if not removed:
+        condition = and_(condition, Event.is_removed.is_(False))
+    total = session.scalar(
+        select(func.count()).select_from(Event).join(Event.section).where(condition)
+    )
+    return jsonify(
+        total=total,
+        limit=limit,
+        offset=offset,
+        events=event_records(session, condition, limit=limit, offset=offset),
+    )
+
+
+@blueprint.get("/events/<uid>")
+def event(uid: str) -> ResponseReturnValue:
+    session = get_session()
+    records = event_records(session, Event.uid == uid)
+    if not records:
+        raise ApiError(404, f"no event {uid!r}")
+    revisions = session.execute(
+        select(EventRevision)
+        .join(EventRevision.event)
+        .where(Event.uid == uid)
+        .order_by(EventRevision.revision)
+    ).scalars()
+    return jsonify(records[0] | {"revisions": [_revision(r) for r in revisions]})
+
+
+@blueprint.get("/sections")
+def sections() -> ResponseReturnValue:
+    session = get_session()
+    counts = dict(
+        session.execute(
+            select(Event.section_id, func.count())
+            .where(Event.is_removed.is_(False))
+            .group_by(Event.section_id)
+        ).all()
+    )
+    return jsonify(
+        sections=[
+            {
+                "slug": s.slug,
+                "name": s.name,
+                "group": s.group.value,
+                "iso_code": s.iso_code,
+                "events": counts.get(s.id, 0),
+            }
+            for s in session.scalars(select(Section).order_by(Section.position))
+        ]
+    )
+
+
+def _revision(revision: EventRevision) -> dict[str, Any]:
+    return {
+        "revision": revision.revision,
+        "kind": revision.kind.value,
+        "labels": revision.labels,
+        "changes": revision.changes,
+        "document": revision.document_version.symbol if revision.document_version else None,
+        "actor": revision.actor,
+        "changed_at": revision.changed_at.isoformat(),
+    }
+
+
+def _integer(name: str, default: int, low: int, high: int | None) -> int:
+    text = request.args.get(name)
+    if text is None:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise ApiError(400, f"{name} must be a whole number") from None
+    if value < low or (high is not None and value > high):
+        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise ApiError(400, f"{name} must be {bounds}")
+    return value
+
+
+def _boolean(name: str) -> bool:
+    text = request.args.get(name, "false")
+    if text not in ("true", "false"):
+        raise ApiError(400, f"{name} is true or false")
+    return text == "true"

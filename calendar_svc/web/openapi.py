@@ -1,0 +1,234 @@
+"""The OpenAPI 3.1 document of the JSON API, built from the models' own enums."""
+
+from __future__ import annotations
+
+import functools
+from importlib.metadata import version
+from typing import Any
+
+from feeds.scopes import slug
+from models import Category, Confidence, Group, Precision, RevisionKind, Status
+
+DATE = {"type": "string", "format": "date"}
+
+
+def _enum(values: Any) -> dict[str, Any]:
+    return {"type": "string", "enum": [v.value for v in values]}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _ok(description: str, schema: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
+
+
+UNAUTHORISED = _error("Not signed in and no valid API token.")
+
+EVENT_PROPERTIES: dict[str, Any] = {
+    "uid": {"type": "string", "description": "Stable for the event's life, across versions."},
+    "section": {"type": "string"},
+    "section_slug": {"type": "string"},
+    "group": _enum(Group),
+    "title": {"type": "string"},
+    "outcome": {"type": "string"},
+    "category": _enum(Category),
+    "raw_date": {"type": "string", "description": "The date cell as the note wrote it."},
+    "precision": _enum(Precision),
+    "status": _enum(Status),
+    "confidence": _enum(Confidence),
+    "location": {"type": ["string", "null"]},
+    "occurrences": {"type": "array", "items": {"$ref": "#/components/schemas/Occurrence"}},
+    "source": {
+        "type": "object",
+        "description": "Where the latest note lists it; null for an event added by hand.",
+        "required": ["document", "line"],
+        "properties": {
+            "document": {"type": ["string", "null"]},
+            "line": {"type": ["integer", "null"], "minimum": 1},
+        },
+    },
+    "revision": {"type": "integer", "minimum": 1},
+    "removed": {"type": "boolean"},
+}
+
+
+@functools.cache
+def openapi_document() -> dict[str, Any]:
+    event = {"type": "object", "required": list(EVENT_PROPERTIES), "properties": EVENT_PROPERTIES}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "calendar-svc",
+            "version": version("calendar-svc"),
+            "description": (
+                "Events of the Council note on external cooperation in the field of migration"
+                " policy (LIMITE). Read-only; sign in, or send an API token as a bearer token."
+            ),
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"bearerAuth": []}, {"sessionCookie": []}],
+        "paths": {
+            "/api/v1/events": {
+                "get": {
+                    "operationId": "listEvents",
+                    "summary": "Events, filtered as on the dashboard, by section then row",
+                    "parameters": [
+                        _query("section", {"type": "string"}, "A section's slug or ISO code."),
+                        _query("group", {"enum": [slug(g.value) for g in Group]}, "A group."),
+                        _query("category", _enum(Category), "A category."),
+                        {
+                            "name": "confidence",
+                            "in": "query",
+                            "description": "Confidences to include (repeat the parameter).",
+                            "style": "form",
+                            "explode": True,
+                            "schema": {"type": "array", "items": _enum(Confidence)},
+                        },
+                        _query("q", {"type": "string"}, "Words in the title or outcome."),
+                        _query("removed", {"type": "boolean"}, "Include removed events."),
+                        _query("limit", {"type": "integer", "minimum": 1, "maximum": 500}, ""),
+                        _query("offset", {"type": "integer", "minimum": 0}, ""),
+                    ],
+                    "responses": {
+                        "200": _ok("A page of events.", "EventPage"),
+                        "400": _error("A filter names nothing, or a bad limit or offset."),
+                        "401": UNAUTHORISED,
+                    },
+                }
+            },
+            "/api/v1/events/{uid}": {
+                "get": {
+                    "operationId": "getEvent",
+                    "summary": "One event with its revision history",
+                    "parameters": [
+                        {
+                            "name": "uid",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {
+                        "200": _ok("The event.", "EventWithHistory"),
+                        "401": UNAUTHORISED,
+                        "404": _error("No such event."),
+                    },
+                }
+            },
+            "/api/v1/sections": {
+                "get": {
+                    "operationId": "listSections",
+                    "summary": "Countries and processes, in the note's order",
+                    "responses": {
+                        "200": _ok("Every section.", "SectionList"),
+                        "401": UNAUTHORISED,
+                    },
+                }
+            },
+        },
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer"},
+                "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "session"},
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {"error": {"type": "string"}},
+                },
+                "Occurrence": {
+                    "type": "object",
+                    "required": ["start", "end"],
+                    "properties": {"start": DATE, "end": DATE},
+                },
+                "Event": event,
+                "EventPage": {
+                    "type": "object",
+                    "required": ["total", "limit", "offset", "events"],
+                    "properties": {
+                        "total": {"type": "integer", "minimum": 0},
+                        "limit": {"type": "integer"},
+                        "offset": {"type": "integer"},
+                        "events": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Event"},
+                        },
+                    },
+                },
+                "Revision": {
+                    "type": "object",
+                    "required": [
+                        "revision",
+                        "kind",
+                        "labels",
+                        "changes",
+                        "document",
+                        "actor",
+                        "changed_at",
+                    ],
+                    "properties": {
+                        "revision": {"type": "integer", "minimum": 1},
+                        "kind": _enum(RevisionKind),
+                        "labels": {"type": "array", "items": {"type": "string"}},
+                        "changes": {
+                            "type": "object",
+                            "description": "Field -> [old, new].",
+                            "additionalProperties": {"type": "array", "minItems": 2, "maxItems": 2},
+                        },
+                        "document": {"type": ["string", "null"]},
+                        "actor": {"type": ["string", "null"]},
+                        "changed_at": {"type": "string", "format": "date-time"},
+                    },
+                },
+                "EventWithHistory": {
+                    "allOf": [
+                        {"$ref": "#/components/schemas/Event"},
+                        {
+                            "type": "object",
+                            "required": ["revisions"],
+                            "properties": {
+                                "revisions": {
+                                    "type": "array",
+                                    "items": {"$ref": "#/components/schemas/Revision"},
+                                }
+                            },
+                        },
+                    ]
+                },
+                "Section": {
+                    "type": "object",
+                    "required": ["slug", "name", "group", "iso_code", "events"],
+                    "properties": {
+                        "slug": {"type": "string"},
+                        "name": {"type": "string"},
+                        "group": _enum(Group),
+                        "iso_code": {"type": ["string", "null"]},
+                        "events": {"type": "integer", "minimum": 0},
+                    },
+                },
+                "SectionList": {
+                    "type": "object",
+                    "required": ["sections"],
+                    "properties": {
+                        "sections": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Section"},
+                        }
+                    },
+                },
+            },
+        },
+    }
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "description": description, "schema": schema}

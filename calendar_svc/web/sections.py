@@ -1,0 +1,66 @@
+"""The sections (countries and processes): a list, and a page per section with its timeline."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, render_template
+from flask.typing import ResponseReturnValue
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from calendar_svc.app import get_session, services
+from calendar_svc.subscribers import HOW_TO_SUBSCRIBE, FeedLink, feed_link
+from calendar_svc.web.timeline import lay_out
+from models import Event, Section, Subscriber, current_feed_token, section_by_key
+
+blueprint = Blueprint("sections", __name__, url_prefix="/sections")
+
+
+@blueprint.get("")
+def index() -> ResponseReturnValue:
+    session = get_session()
+    counts = dict(
+        session.execute(
+            select(Event.section_id, func.count())
+            .where(Event.is_removed.is_(False))
+            .group_by(Event.section_id)
+        ).all()
+    )
+    sections = list(session.scalars(select(Section).order_by(Section.position)))
+    return render_template("sections.html", sections=sections, counts=counts)
+
+
+@blueprint.get("/<slug>")
+def show(slug: str) -> ResponseReturnValue:
+    session = get_session()
+    section = section_by_key(session, slug)
+    if section is None:
+        abort(404)
+    events = list(
+        session.scalars(
+            select(Event)
+            .where(Event.section_id == section.id)
+            .options(selectinload(Event.occurrences))
+            .order_by(Event.position, Event.id)
+        )
+    )
+    listed = [e for e in events if not e.is_removed]
+    today = services().clock().date()
+    return render_template(
+        "section.html",
+        section=section,
+        events=listed,
+        removed=[e for e in events if e.is_removed],
+        timeline=lay_out(listed, today=today),
+        feed=_feed_link(section),
+        how_to=HOW_TO_SUBSCRIBE,
+    )
+
+
+def _feed_link(section: Section) -> FeedLink | None:
+    """The section's feed with the signed-in user's token, if they have one."""
+    subscriber = get_session().scalar(select(Subscriber).filter_by(email=g.user.email))
+    app = services()
+    token = subscriber and current_feed_token(subscriber, app.secret)
+    if not token:
+        return None
+    return feed_link(app.settings.base_url, token, section.name, f"section/{section.slug}.ics")

@@ -1,0 +1,160 @@
+"""The web app over its own SQLite file holding the sample note, users and a subscriber.
+
+The database is built once per session (migrations, the sample note, three
+users, one subscriber) and copied for each test, so that every test starts
+from the same state and may commit. The app's clock is a :class:`Clock` the
+test can move.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
+
+from calendar_svc.app import create_app, services
+from calendar_svc.auth import add_user
+from calendar_svc.ingest.importer import import_note, load_note
+from calendar_svc.ingest.source import read_source
+from calendar_svc.subscribers import add_subscriber
+from feeds.tokens import issue_token
+from models import Event, Role, Section
+from models.migrate import upgrade
+from tests.conftest import MAX_BYTES, SAMPLE, SECRET, services_of
+
+PASSWORD = "correct horse battery staple"
+VIEWER, EDITOR, ADMIN = "viewer@example.eu", "editor@example.eu", "admin@example.eu"
+#: The day after the sample note (6 February 2024) was issued.
+START = dt.datetime(2024, 2, 7, 9, 0, tzinfo=dt.UTC)
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@dataclass
+class Clock:
+    """The app's "now": moves only when a test moves it."""
+
+    now: dt.datetime = START
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)
+
+
+@dataclass
+class Site:
+    app: Flask
+    clock: Clock
+    #: The editor's feed token (they are also a subscriber following Serbia).
+    feed_token: str
+    url: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def session(self) -> Session:
+        return services_of(self.app).session_factory()
+
+    def event(self, slug: str, title_start: str) -> Event:
+        with self.session() as session:
+            return session.scalars(
+                select(Event)
+                .join(Event.section)
+                .where(Section.slug == slug, Event.title.startswith(title_start))
+            ).one()
+
+
+@pytest.fixture(scope="session")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The database file every web test starts from, and the editor's feed token."""
+    path = tmp_path_factory.mktemp("web") / "seed.sqlite3"
+    app = create_app({"database": {"url": f"sqlite:///{path}"}})
+    engine = services_of(app).engine
+    upgrade(engine)
+    with app.app_context(), services().session_factory.begin() as session:
+        source = read_source(SAMPLE, max_bytes=MAX_BYTES)
+        import_note(session, source, load_note(source), now=START)
+        for email, role in ((VIEWER, Role.VIEWER), (EDITOR, Role.EDITOR), (ADMIN, Role.ADMIN)):
+            add_user(
+                session,
+                email,
+                name=role.value.title(),
+                role=role,
+                password=PASSWORD,
+                now=START,
+            )
+        subscriber = add_subscriber(
+            session, EDITOR, now=START, name="Editor", sections=["serbia", "montenegro"]
+        )
+        token = issue_token(session, subscriber, secret=SECRET, now=START)
+    engine.dispose()  # closes the last connection: the WAL is folded into the file
+    return path, token
+
+
+def make_site(seeded: tuple[Path, str], folder: Path, **overrides: Any) -> Site:
+    seed, token = seeded
+    shutil.copy(seed, folder / "site.sqlite3")
+    clock = Clock()
+    settings = {"database": {"url": f"sqlite:///{folder / 'site.sqlite3'}"}} | overrides
+    app = create_app(settings, clock=clock)
+    app.instance_path = str(folder / "instance")
+    return Site(app, clock, token)
+
+
+@pytest.fixture
+def site(seeded: tuple[Path, str], tmp_path: Path) -> Iterator[Site]:
+    site = make_site(seeded, tmp_path)
+    yield site
+    services_of(site.app).engine.dispose()
+
+
+@pytest.fixture
+def client(site: Site) -> FlaskClient:
+    return site.app.test_client()
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    """The CSRF token of the client's session, read from a form as a browser would."""
+    match = _CSRF.search(client.get(path).text)
+    assert match, f"no form with a CSRF token on {path}"
+    return match.group(1)
+
+
+def sign_in(client: FlaskClient, email: str, password: str = PASSWORD) -> TestResponse:
+    return client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": csrf_token(client)},
+    )
+
+
+def post(client: FlaskClient, path: str, data: dict[str, Any] | None = None) -> TestResponse:
+    """A form post with the session's CSRF token, as the page's form sends it."""
+    return client.post(path, data={"csrf_token": csrf_token(client, "/")} | (data or {}))
+
+
+@pytest.fixture
+def viewer(client: FlaskClient) -> FlaskClient:
+    assert sign_in(client, VIEWER).status_code == 302
+    return client
+
+
+@pytest.fixture
+def editor(client: FlaskClient) -> FlaskClient:
+    assert sign_in(client, EDITOR).status_code == 302
+    return client
+
+
+@pytest.fixture
+def admin(client: FlaskClient) -> FlaskClient:
+    assert sign_in(client, ADMIN).status_code == 302
+    return client
