@@ -10,7 +10,7 @@ import os
 import platform
 from pathlib import Path
 
-from bench import feeds, ingest, reminders
+from bench import feeds, ingest, pages, reminders
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
@@ -35,6 +35,9 @@ def machine() -> str:
 
 
 def main() -> None:
+    # First, while the process is small like a web worker's: the later
+    # benchmarks leave large heaps that the garbage collector would walk.
+    page_rows = pages.run()
     rows = ingest.run()
     one, hundred = rows
     limit = 100 * float(one["seconds"])  # type: ignore[arg-type]
@@ -74,6 +77,24 @@ def main() -> None:
     for row in reminders.run():
         seconds = float(row["seconds"])  # type: ignore[arg-type]
         lines.append(f"| {row['name']} | {seconds:.2f} s | {row['runs']} | {row['note']} |")
+    lines += [
+        "",
+        f"| web pages (editor signed in; {pages.RUNS} runs each) | median | slowest | size |",
+        "|---|---|---|---|",
+    ]
+    for row in page_rows:
+        lines.append(
+            f"| `{row['path']}` | {float(row['median_ms']):.1f} ms"  # type: ignore[arg-type]
+            f" | {float(row['max_ms']):.1f} ms | {float(row['kib']):.0f} KiB |"  # type: ignore[arg-type]
+        )
+    slowest = max(float(row["max_ms"]) for row in page_rows)  # type: ignore[arg-type]
+    verdict = "under" if slowest < pages.LIMIT_MS else "OVER"
+    lines += [
+        "",
+        f"Slowest single page request: {slowest:.1f} ms, {verdict} the {pages.LIMIT_MS} ms budget.",
+        "Pages: Flask's test client in-process over the sample note with the second version",
+        "imported on top (`bench/pages.py`); app time only, no network.",
+    ]
     lines += [
         "",
         f"Feeds: wrk -t{feeds.THREADS} -c{feeds.CONNECTIONS} -d{feeds.DURATION} cycling through"

@@ -134,6 +134,7 @@ def create_app(
         documents,
         errors,
         events,
+        headers,
         health,
         sections,
         subscriptions,
@@ -152,6 +153,7 @@ def create_app(
     ):  # fmt: skip
         app.register_blueprint(module.blueprint)
     errors.register(app)
+    headers.register(app)
     templating.register(app)
     register_commands(app.cli)
     return app

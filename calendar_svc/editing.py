@@ -221,6 +221,10 @@ def _change(
     for name, value in new_values.items():
         setattr(event, name, value)
     if windows is not None and "occurrences" in changes:
+        # The old rows go first: (event, position) is unique, and the unit of
+        # work would insert the new rows before deleting the old ones.
+        event.occurrences.clear()
+        session.flush()
         event.occurrences = [
             Occurrence(position=i, start=w.start, end=w.end) for i, w in enumerate(windows)
         ]

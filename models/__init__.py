@@ -20,7 +20,7 @@ from models.event import (
 from models.ledger import LedgerEntry, LedgerState, Rule, SchedulerHeartbeat
 from models.occurrence import Occurrence
 from models.revision import EventRevision, RevisionKind, data_version
-from models.section import Group, Section, section_by_key
+from models.section import Group, Section, listed_event_counts, section_by_key
 from models.subscriber import (
     FeedToken,
     Subscriber,
@@ -69,6 +69,7 @@ __all__ = [
     "data_version",
     "derive_token",
     "follows",
+    "listed_event_counts",
     "make_engine",
     "make_session_factory",
     "scope_condition",

@@ -26,8 +26,9 @@ class EventConflict(Base):
     id: Mapped[intpk]
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     document_version_id: Mapped[int] = mapped_column(ForeignKey("document_versions.id"))
-    #: Field -> [event's value, note's value]; ``{"removed": [false, true]}`` when
-    #: the note no longer lists the event.
+    #: What the note changed since the edit: field -> [the note before, the note
+    #: now] (occurrences as [start, end] ISO pairs); ``{"removed": [false, true]}``
+    #: when the note no longer lists the event. The event's own value: :meth:`ours`.
     differences: Mapped[dict[str, Any]]
     detected_at: Mapped[dt.datetime]
     resolved_at: Mapped[dt.datetime | None]
@@ -36,3 +37,12 @@ class EventConflict(Base):
 
     event: Mapped[Event] = relationship()
     document_version: Mapped[DocumentVersion] = relationship()
+
+    def ours(self, field: str) -> Any:
+        """The event's current value of a field of :attr:`differences`, in the same form."""
+        if field == "occurrences":
+            return [[o.start.isoformat(), o.end.isoformat()] for o in self.event.occurrences]
+        if field == "removed":
+            return self.event.is_removed
+        value = getattr(self.event, field)
+        return getattr(value, "value", value)

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
-from sqlalchemy import String, UniqueConstraint, or_, select
+from sqlalchemy import String, UniqueConstraint, func, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.db import Base, intpk, str80, str_enum
-
-if TYPE_CHECKING:
-    from models.event import Event
+from models.event import Event
 
 
 class Group(StrEnum):
@@ -57,4 +54,15 @@ def section_by_key(session: Session, key: str) -> Section | None:
     """A section by slug (``cabo-verde``) or ISO 3166-1 code (``CV``, ``cv``)."""
     return session.scalar(
         select(Section).where(or_(Section.slug == key.lower(), Section.iso_code == key.upper()))
+    )
+
+
+def listed_event_counts(session: Session) -> dict[int, int]:
+    """Section id -> how many events the latest notes list (removed ones left out)."""
+    return dict(
+        session.execute(
+            select(Event.section_id, func.count())
+            .where(Event.is_removed.is_(False))
+            .group_by(Event.section_id)
+        ).all()
     )

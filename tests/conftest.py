@@ -201,7 +201,9 @@ def run(database: str, tmp_path: Path) -> Run:
     script = shutil.which("calendar-svc", path=str(Path(sys.executable).parent))
     assert script, "calendar-svc is not installed in this environment"
 
-    def call(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def call(
+        *args: str, env: dict[str, str] | None = None, input_text: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         environment = (
             {k: v for k, v in os.environ.items() if not k.startswith("CALENDAR_SVC_")}
             | {"CALENDAR_SVC_SECRET_KEY": os.environ["CALENDAR_SVC_SECRET_KEY"]}
@@ -211,6 +213,7 @@ def run(database: str, tmp_path: Path) -> Run:
             [script, "--db", database, *args],
             capture_output=True,
             text=True,
+            input=input_text,
             cwd=tmp_path,
             env=environment,
             check=False,

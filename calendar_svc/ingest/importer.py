@@ -112,6 +112,7 @@ def import_note(
     same_bytes = session.scalar(select(DocumentVersion).filter_by(sha256=source.sha256))
     if same_bytes is not None:
         report.imported = False
+        report.document_id = same_bytes.id
         report.symbol = same_bytes.symbol
         report.previous_import = same_bytes.imported_at
         return report
@@ -128,6 +129,7 @@ def import_note(
     )
     session.add(document)
     session.flush()
+    report.document_id = document.id
 
     drafts = draft_events(note)
     report.notices.extend(note.notices)

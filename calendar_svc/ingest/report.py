@@ -32,6 +32,8 @@ class ImportReport:
     sha256: str
     #: False when the same bytes were imported before and nothing was done.
     imported: bool = True
+    #: The stored version (the earlier one when the same bytes were imported before).
+    document_id: int | None = None
     previous_import: dt.datetime | None = None
     sections: int = 0
     new_sections: list[str] = field(default_factory=list)

@@ -20,12 +20,10 @@ from calendar_svc.app import get_session
 from calendar_svc.auth import user_for_api_token
 from calendar_svc.export import event_records
 from calendar_svc.filters import EventFilter, FilterError
-from calendar_svc.web.openapi import openapi_document
-from models import Event, EventRevision, Section
+from calendar_svc.web.openapi import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, openapi_document
+from models import Event, EventRevision, Section, listed_event_counts
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
-DEFAULT_LIMIT = 100
-MAX_LIMIT = 500
 
 
 class ApiError(HTTPException):
@@ -61,15 +59,20 @@ def authenticate() -> None:
 
 @blueprint.get("/openapi.json")
 def openapi() -> ResponseReturnValue:
-    return jsonify(openapi_document())
+    slugs = get_session().scalars(select(Section.slug).order_by(Section.position)).all()
+    return jsonify(openapi_document(list(slugs)))
 
 
 @blueprint.get("/events")
 def events() -> ResponseReturnValue:
     session = get_session()
+    for name in ("section", "group", "category", "confidence"):
+        # The dashboard's form sends "" for "any"; a caller of the API leaves it out.
+        if "" in request.args.getlist(name):
+            raise ApiError(400, f"{name} is empty; leave it out to mean any")
     filters = EventFilter.from_args(request.args, request.args.to_dict(flat=False))
     limit = _integer("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-    offset = _integer("offset", 0, 0, None)
+    offset = _integer("offset", 0, 0, MAX_OFFSET)
     removed = _boolean("removed")
     try:
         condition = filters.condition(session)
@@ -106,13 +109,7 @@ def event(uid: str) -> ResponseReturnValue:
 @blueprint.get("/sections")
 def sections() -> ResponseReturnValue:
     session = get_session()
-    counts = dict(
-        session.execute(
-            select(Event.section_id, func.count())
-            .where(Event.is_removed.is_(False))
-            .group_by(Event.section_id)
-        ).all()
-    )
+    counts = listed_event_counts(session)
     return jsonify(
         sections=[
             {
@@ -139,7 +136,7 @@ def _revision(revision: EventRevision) -> dict[str, Any]:
     }
 
 
-def _integer(name: str, default: int, low: int, high: int | None) -> int:
+def _integer(name: str, default: int, low: int, high: int) -> int:
     text = request.args.get(name)
     if text is None:
         return default
@@ -147,9 +144,8 @@ def _integer(name: str, default: int, low: int, high: int | None) -> int:
         value = int(text)
     except ValueError:
         raise ApiError(400, f"{name} must be a whole number") from None
-    if value < low or (high is not None and value > high):
-        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise ApiError(400, f"{name} must be {bounds}")
+    if not low <= value <= high:
+        raise ApiError(400, f"{name} must be between {low} and {high}")
     return value
 
 

@@ -55,24 +55,23 @@ def _current_user() -> User | None:
     return user if user is not None and user.is_active else None
 
 
-def editor_required(view: F) -> F:
-    @functools.wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if g.user is None or not g.user.can_edit:
-            abort(403)
-        return view(*args, **kwargs)
+def _requiring(allowed: Callable[[User], bool]) -> Callable[[F], F]:
+    """A view decorator answering 403 to a user for whom ``allowed`` is false."""
 
-    return wrapped  # type: ignore[return-value]
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if g.user is None or not allowed(g.user):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
 
 
-def admin_required(view: F) -> F:
-    @functools.wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if g.user is None or not g.user.is_admin:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped  # type: ignore[return-value]
+editor_required = _requiring(lambda user: user.can_edit)
+admin_required = _requiring(lambda user: user.is_admin)
 
 
 @blueprint.route("/login", methods=["GET", "POST"])

@@ -64,6 +64,7 @@ def recent_changes(
             .join(Event.section)
             .options(
                 contains_eager(EventRevision.event).contains_eager(Event.section),
+                contains_eager(EventRevision.event).selectinload(Event.occurrences),
                 joinedload(EventRevision.document_version),
             )
             .where(

@@ -74,6 +74,20 @@ def show(document_id: int) -> ResponseReturnValue:
         .where(DocumentVersion.id < document.id)
         .order_by(DocumentVersion.id.desc())
     )
+    if previous is None:
+        # The first version: every event is new, so the page counts them by section.
+        counts = session.execute(
+            select(Section, func.count())
+            .join(Event, Event.section_id == Section.id)
+            .join(EventRevision, EventRevision.event_id == Event.id)
+            .where(
+                EventRevision.document_version_id == document.id,
+                EventRevision.kind == RevisionKind.CREATED,
+            )
+            .group_by(Section.id)
+            .order_by(Section.position)
+        ).all()
+        return render_template("document.html", document=document, first=counts)
     revisions = session.scalars(
         select(EventRevision)
         .join(EventRevision.event)
@@ -97,6 +111,7 @@ def show(document_id: int) -> ResponseReturnValue:
         previous=previous,
         changes=changes,
         conflicts=conflicts,
+        first=None,
     )
 
 
@@ -149,12 +164,11 @@ def import_upload() -> ResponseReturnValue:
     except IngestError as exc:
         return _index(str(exc)), 400
     pending.discard(digest)
-    document_id = get_session().scalar(select(DocumentVersion.id).filter_by(sha256=report.sha256))
     if not report.imported:
         flash(f"{report.symbol} was already imported; nothing to do.")
     else:
         flash(f"Imported {report.symbol}.")
-    return redirect(url_for("documents.show", document_id=document_id))
+    return redirect(url_for("documents.show", document_id=report.document_id))
 
 
 def _options(form: Any) -> dict[str, Any]:

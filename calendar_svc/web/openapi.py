@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from importlib.metadata import version
 from typing import Any
 
@@ -10,6 +9,10 @@ from feeds.scopes import slug
 from models import Category, Confidence, Group, Precision, RevisionKind, Status
 
 DATE = {"type": "string", "format": "date"}
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 500
+#: Far beyond any real number of events; keeps the value an SQL integer.
+MAX_OFFSET = 1_000_000
 
 
 def _enum(values: Any) -> dict[str, Any]:
@@ -60,9 +63,10 @@ EVENT_PROPERTIES: dict[str, Any] = {
 }
 
 
-@functools.cache
-def openapi_document() -> dict[str, Any]:
+def openapi_document(section_slugs: list[str]) -> dict[str, Any]:
+    """The document, with the sections the database knows as the values of ``section``."""
     event = {"type": "object", "required": list(EVENT_PROPERTIES), "properties": EVENT_PROPERTIES}
+    section = {"type": "string", "enum": section_slugs} if section_slugs else {"type": "string"}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -81,7 +85,7 @@ def openapi_document() -> dict[str, Any]:
                     "operationId": "listEvents",
                     "summary": "Events, filtered as on the dashboard, by section then row",
                     "parameters": [
-                        _query("section", {"type": "string"}, "A section's slug or ISO code."),
+                        _query("section", section, "A section's slug (ISO codes work too)."),
                         _query("group", {"enum": [slug(g.value) for g in Group]}, "A group."),
                         _query("category", _enum(Category), "A category."),
                         {
@@ -94,8 +98,16 @@ def openapi_document() -> dict[str, Any]:
                         },
                         _query("q", {"type": "string"}, "Words in the title or outcome."),
                         _query("removed", {"type": "boolean"}, "Include removed events."),
-                        _query("limit", {"type": "integer", "minimum": 1, "maximum": 500}, ""),
-                        _query("offset", {"type": "integer", "minimum": 0}, ""),
+                        _query(
+                            "limit",
+                            {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+                            f"Events per page (default {DEFAULT_LIMIT}).",
+                        ),
+                        _query(
+                            "offset",
+                            {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
+                            "Events to skip.",
+                        ),
                     ],
                     "responses": {
                         "200": _ok("A page of events.", "EventPage"),

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, render_template
 from flask.typing import ResponseReturnValue
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from calendar_svc.app import get_session, services
 from calendar_svc.subscribers import HOW_TO_SUBSCRIBE, FeedLink, feed_link
 from calendar_svc.web.timeline import lay_out
-from models import Event, Section, Subscriber, current_feed_token, section_by_key
+from models import (
+    Event,
+    Section,
+    Subscriber,
+    current_feed_token,
+    listed_event_counts,
+    section_by_key,
+)
 
 blueprint = Blueprint("sections", __name__, url_prefix="/sections")
 
@@ -18,13 +25,7 @@ blueprint = Blueprint("sections", __name__, url_prefix="/sections")
 @blueprint.get("")
 def index() -> ResponseReturnValue:
     session = get_session()
-    counts = dict(
-        session.execute(
-            select(Event.section_id, func.count())
-            .where(Event.is_removed.is_(False))
-            .group_by(Event.section_id)
-        ).all()
-    )
+    counts = listed_event_counts(session)
     sections = list(session.scalars(select(Section).order_by(Section.position)))
     return render_template("sections.html", sections=sections, counts=counts)
 

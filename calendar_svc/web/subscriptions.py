@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from calendar_svc.app import get_session, get_writer_session, services
 from calendar_svc.subscribers import (
@@ -134,11 +135,11 @@ def new_token(subscriber_id: int) -> ResponseReturnValue:
     return redirect(url_for("subscriptions.edit", subscriber_id=subscriber_id))
 
 
-def _own(session: Any) -> Subscriber | None:
+def _own(session: Session) -> Subscriber | None:
     return session.scalar(select(Subscriber).filter_by(email=g.user.email))
 
 
-def _add(session: Any, email: str, name: str) -> Subscriber:
+def _add(session: Session, email: str, name: str) -> Subscriber:
     """A new subscriber with the form's preferences and a first feed token."""
     app = services()
     subscriber = add_subscriber(session, email, name=name, now=app.clock(), **_preferences())
@@ -146,7 +147,7 @@ def _add(session: Any, email: str, name: str) -> Subscriber:
     return subscriber
 
 
-def _replace_token(session: Any, subscriber: Subscriber) -> None:
+def _replace_token(session: Session, subscriber: Subscriber) -> None:
     app = services()
     revoke_tokens(session, subscriber, now=app.clock())
     issue_token(session, subscriber, secret=app.secret, now=app.clock())

@@ -282,3 +282,14 @@ def test_every_form_of_the_pages_carries_a_csrf_token(site: Site, admin: FlaskCl
             if 'method="get"' in form:
                 continue
             assert 'name="csrf_token"' in form, (path, form[:200])
+
+
+def test_pages_forbid_scripts_framing_and_outside_referers(viewer: FlaskClient) -> None:
+    response = viewer.get("/")
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "script-src" not in policy  # nothing is allowed to run
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -1,0 +1,209 @@
+"""The JSON API: filters, pages, one event, sections, credentials, and its OpenAPI contract."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+from flask.testing import FlaskClient
+from openapi_spec_validator import validate
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
+
+from calendar_svc.auth import find_user, issue_api_token
+from models import ApiToken
+from tests.calendar_svc.web.conftest import EDITOR, START, VIEWER, Site, post
+from tests.calendar_svc.web.test_pages import JRC
+from tests.conftest import DATA, serving
+
+
+@pytest.fixture
+def token(site: Site) -> str:
+    with site.session() as session, session.begin():
+        return issue_api_token(session, find_user(session, VIEWER), name="tests", now=START)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def schema_validator(client: FlaskClient, name: str) -> jsonschema.Draft202012Validator:
+    """Validates against a schema of the served OpenAPI document (its $refs resolved)."""
+    document = client.get("/api/v1/openapi.json").json
+    resource = DRAFT202012.create_resource(document)  # OpenAPI 3.1 schemas are 2020-12
+    registry = Registry().with_resource("urn:openapi", resource)
+    return jsonschema.Draft202012Validator(
+        {"$ref": f"urn:openapi#/components/schemas/{name}"},
+        registry=registry,
+        format_checker=jsonschema.FormatChecker(),
+    )
+
+
+def test_the_openapi_document_is_valid(client: FlaskClient) -> None:
+    document = client.get("/api/v1/openapi.json").json
+    validate(document)
+    assert document["openapi"].startswith("3.1")
+    section = next(
+        p
+        for p in document["paths"]["/api/v1/events"]["get"]["parameters"]
+        if p["name"] == "section"
+    )
+    assert len(section["schema"]["enum"]) == 50  # the sections of the sample note
+
+
+def test_events_of_a_section_in_the_notes_order(client: FlaskClient, token: str) -> None:
+    response = client.get("/api/v1/events?section=serbia", headers=bearer(token))
+    assert response.status_code == 200
+    body = response.json
+    schema_validator(client, "EventPage").validate(body)
+    assert (body["total"], body["limit"], body["offset"]) == (19, 100, 0)
+    lines = [e["source"]["line"] for e in body["events"]]
+    assert lines == sorted(lines)
+    assert lines[0] == 750  # "17 – 18 June 2021", the first row of the Serbia table
+    jrc = next(e for e in body["events"] if e["title"] == JRC)
+    assert jrc["raw_date"] == "Q1 2024 (tbc)"
+    assert jrc["occurrences"] == [{"start": "2024-01-01", "end": "2024-03-31"}]
+    assert (jrc["confidence"], jrc["source"]) == (
+        "tentative",
+        {"document": "5484/24", "line": 768},
+    )
+    # Note-sourced records also meet the export contract outside tools read.
+    with (DATA / "export.schema.json").open() as f:
+        jsonschema.validate(body["events"], json.load(f))
+
+
+def test_pages_of_events(client: FlaskClient, token: str) -> None:
+    whole = client.get("/api/v1/events?section=serbia", headers=bearer(token)).json["events"]
+    page = client.get("/api/v1/events?section=serbia&limit=5&offset=15", headers=bearer(token))
+    assert page.json["total"] == 19
+    assert [e["uid"] for e in page.json["events"]] == [e["uid"] for e in whole[15:]]
+
+
+def test_filters_are_the_dashboards(client: FlaskClient, token: str) -> None:
+    def uids(query: str) -> list[str]:
+        response = client.get(f"/api/v1/events?{query}", headers=bearer(token))
+        assert response.status_code == 200, response.json
+        return [e["title"] for e in response.json["events"]]
+
+    assert uids("section=RS&confidence=tentative") == [JRC]  # ISO code of Serbia
+    assert uids("q=readmission+serbia&category=joint_readmission_committee") == [
+        "9 th EU-Serbia Joint Readmission Committee meeting, Belgrade",
+        JRC,
+    ]
+    tentative_or_off = uids("section=serbia&confidence=tentative&confidence=off")
+    assert tentative_or_off == [JRC]
+    assert len(uids("group=western-balkans&limit=500")) > 19
+
+
+@pytest.mark.parametrize(
+    ("query", "error"),
+    [
+        ("section=atlantis", "no section 'atlantis'"),
+        ("section=", "section is empty; leave it out to mean any"),
+        ("confidence=sure", "confidence takes firm, approximate, tentative and off"),
+        ("limit=0", "limit must be between 1 and 500"),
+        ("offset=-1", "offset must be between 0 and 1000000"),
+        ("limit=ten", "limit must be a whole number"),
+        ("removed=yes", "removed is true or false"),
+    ],
+)
+def test_bad_parameters_are_400_with_a_reason(
+    client: FlaskClient, token: str, query: str, error: str
+) -> None:
+    response = client.get(f"/api/v1/events?{query}", headers=bearer(token))
+    assert (response.status_code, response.json) == (400, {"error": error})
+
+
+def test_one_event_with_its_history(site: Site, client: FlaskClient, token: str) -> None:
+    from tests.calendar_svc.web.conftest import sign_in
+
+    uid = site.event("serbia", JRC).uid
+    sign_in(client, EDITOR)
+    post(client, f"/events/{uid}/confirm", {"start": "2024-03-14"})
+    response = client.get(f"/api/v1/events/{uid}", headers=bearer(token))
+    assert response.status_code == 200
+    schema_validator(client, "EventWithHistory").validate(response.json)
+    assert (response.json["raw_date"], response.json["revision"]) == ("14 March 2024", 2)
+    first, second = response.json["revisions"]
+    assert (first["kind"], first["document"], first["actor"]) == ("created", "5484/24", None)
+    assert (second["labels"], second["actor"], second["document"]) == (
+        ["date confirmed"],
+        EDITOR,
+        None,
+    )
+    missing = client.get("/api/v1/events/no-such-uid", headers=bearer(token))
+    assert (missing.status_code, missing.json) == (404, {"error": "no event 'no-such-uid'"})
+
+
+def test_sections(client: FlaskClient, token: str) -> None:
+    response = client.get("/api/v1/sections", headers=bearer(token))
+    schema_validator(client, "SectionList").validate(response.json)
+    sections = {s["slug"]: s for s in response.json["sections"]}
+    assert len(sections) == 50
+    assert sections["serbia"] == {
+        "slug": "serbia",
+        "name": "Serbia",
+        "group": "Western Balkans",
+        "iso_code": "RS",
+        "events": 19,
+    }
+
+
+def test_a_signed_in_session_is_enough(viewer: FlaskClient) -> None:
+    assert viewer.get("/api/v1/sections").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "header", ["Bearer not-a-token", "Basic dmlld2VyOnB3", "Bearer", "token abc"]
+)
+def test_other_credentials_are_refused(client: FlaskClient, header: str) -> None:
+    response = client.get("/api/v1/events", headers={"Authorization": header})
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="calendar-svc"'
+
+
+def test_a_revoked_token_is_refused(site: Site, client: FlaskClient, token: str) -> None:
+    assert client.get("/api/v1/sections", headers=bearer(token)).status_code == 200
+    with site.session() as session, session.begin():
+        session.query(ApiToken).update({"revoked_at": START})
+    assert client.get("/api/v1/sections", headers=bearer(token)).status_code == 401
+
+
+def test_schemathesis_finds_no_server_errors(site: Site, token: str, tmp_path: Path) -> None:
+    """``st run`` over HTTP, every check, a bounded number of examples per operation."""
+    st = shutil.which("st", path=str(Path(sys.executable).parent))
+    assert st, "schemathesis is not installed in this environment"
+    with serving(site.app) as url:
+        result = subprocess.run(
+            [
+                st,
+                "run",
+                f"{url}/api/v1/openapi.json",
+                "--header",
+                f"Authorization: Bearer {token}",
+                "--checks",
+                "all",
+                "--max-examples",
+                "40",
+                "--seed",
+                "20240206",
+                "--workers",
+                "1",
+                "--generation-database",
+                "none",
+                "--no-color",
+            ],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=300,
+            check=False,
+        )
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert "No issues found" in result.stdout
+    assert "3 selected / 3 total" in result.stdout

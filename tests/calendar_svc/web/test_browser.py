@@ -1,0 +1,207 @@
+"""The web app in a real browser: Debian's chromium, driven by Playwright.
+
+Each test serves its own copy of the seeded site on loopback and walks
+through it as a desk officer or an editor would. Screenshots of the
+dashboard, a section's timeline and an event page go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from icalendar import Calendar
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from werkzeug.serving import make_server
+
+from calendar_svc.app import notification_config
+from models import Subscriber
+from notifications.jobs import runtime, send_digests
+from tests.calendar_svc.web.conftest import EDITOR, PASSWORD, VIEWER, Site, make_site
+from tests.calendar_svc.web.test_pages import JRC
+from tests.conftest import V2, services_of
+from tests.smtp import SmtpServer
+
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
+CHROMIUM = (
+    os.environ.get("CALENDAR_SVC_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live(seeded: tuple[Path, str], tmp_path: Path, smtp: SmtpServer) -> Iterator[Site]:
+    """The site served over HTTP; its base URL (in links and mails) is where it is served."""
+    holder: dict[str, Any] = {}
+    server = make_server(
+        "127.0.0.1", 0, lambda env, start: holder["app"](env, start), threaded=True
+    )
+    url = f"http://127.0.0.1:{server.server_port}"
+    site = make_site(
+        seeded,
+        tmp_path,
+        base_url=url,
+        smtp={"host": "127.0.0.1", "port": smtp.port, "security": "none"},
+    )
+    site.url = url
+    holder["app"] = site.app
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield site
+    server.shutdown()
+    thread.join(timeout=10)
+    services_of(site.app).engine.dispose()
+
+
+@pytest.fixture
+def page(browser: Browser, live: Site) -> Iterator[Page]:
+    context = browser.new_context(base_url=live.url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def sign_in(page: Page, email: str) -> None:
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+
+
+def screenshot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+
+def feed_event(page: Page, url: str, uid: str) -> Any:
+    response = page.request.get(url)
+    assert response.ok
+    assert response.headers["content-type"] == "text/calendar; charset=utf-8"
+    events = Calendar.from_ical(response.body()).walk("VEVENT")
+    return next(e for e in events if str(e["UID"]).startswith(uid))
+
+
+def test_sign_in_and_filter_the_dashboard(page: Page) -> None:
+    sign_in(page, VIEWER)
+    expect(
+        page.get_by_role("heading", name=re.compile(r"^Upcoming, next 6 weeks \(14\)"))
+    ).to_be_visible()
+    # The style sheet loads under the pages' content security policy.
+    expect(page.locator("header.site")).to_have_css("background-color", "rgb(11, 79, 138)")
+    screenshot(page, "dashboard")
+    page.get_by_label("Section").select_option(label="Serbia")
+    page.get_by_role("checkbox", name="tentative").check()
+    page.get_by_role("button", name="Filter").click()
+    expect(page).to_have_url(re.compile(r"section=serbia.*confidence=tentative"))
+    expect(page.get_by_role("heading", name="Upcoming, next 6 weeks (0)")).to_be_visible()
+    expect(page.get_by_role("heading", name="Awaiting confirmation (1)")).to_be_visible()
+    row = page.get_by_role("row").filter(has_text=JRC)
+    expect(row).to_contain_text("Q1 2024 (tbc)")
+    expect(row).to_contain_text("1 Jan – 31 Mar 2024")
+    expect(row.locator(".badge-tentative")).to_have_text("tentative")
+    # The filters stay as chosen.
+    expect(page.get_by_label("Section")).to_have_value("serbia")
+    expect(page.get_by_role("checkbox", name="tentative")).to_be_checked()
+
+
+def test_keyboard_users_can_skip_to_the_content(page: Page) -> None:
+    sign_in(page, VIEWER)
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"#content$"))
+
+
+def test_confirm_a_tbc_date_and_the_subscribers_feed_follows(page: Page, live: Site) -> None:
+    sign_in(page, EDITOR)
+    page.get_by_role("link", name="Subscription").click()
+    feed_url = page.locator("code", has_text="/mine.ics").inner_text()
+    assert feed_url.startswith(f"{live.url}/feeds/")
+    uid = live.event("serbia", JRC).uid
+    before = feed_event(page, feed_url, uid)
+
+    page.get_by_role("link", name="Sections").click()
+    page.get_by_role("link", name="Serbia", exact=True).click()
+    timeline = page.get_by_role("img", name="Timeline of Serbia")
+    expect(timeline).to_be_visible()
+    expect(timeline.locator("rect.bar")).to_have_count(19)
+    expect(timeline.locator("rect.bar-tentative")).to_have_count(1)
+    expect(page.locator("#feed-https")).to_have_value(re.compile(r"/section/serbia\.ics$"))
+    screenshot(page, "section-timeline")
+
+    page.get_by_role("cell").get_by_role("link", name=JRC).click()
+    expect(page.get_by_role("heading", name=JRC)).to_be_visible()
+    expect(page.get_by_text("line 768")).to_be_visible()
+    screenshot(page, "event")
+    live.clock.advance(days=1)
+    page.get_by_label("First day").fill("2024-03-14")
+    page.get_by_role("button", name="Confirm date").click()
+    expect(page.get_by_role("status")).to_have_text("Date confirmed.")
+    expect(page.locator("dl.facts .badge")).to_have_text("firm")
+    expect(page.locator("#history + table tbody tr").first).to_contain_text(EDITOR)
+
+    after = feed_event(page, feed_url, uid)
+    assert str(after["UID"]) == str(before["UID"])
+    assert int(after["SEQUENCE"]) == int(before["SEQUENCE"]) + 1
+    assert after.decoded("DTSTART") == dt.date(2024, 3, 14)
+
+
+def test_upload_a_new_version_and_see_what_changed(page: Page, live: Site) -> None:
+    sign_in(page, EDITOR)
+    live.clock.now = dt.datetime(2024, 5, 16, 9, 0, tzinfo=dt.UTC)
+    page.get_by_role("link", name="Documents").click()
+    page.get_by_label("The note as text (.txt)").set_input_files(V2)
+    page.get_by_role("button", name="Preview the import").click()
+    expect(page.get_by_role("heading", name="Preview: 9876/24 of 15 May 2024")).to_be_visible()
+    expect(page.get_by_text("add 4 events, change 9, remove 7")).to_be_visible()
+    page.get_by_role("button", name="Import 9876/24").click()
+    expect(page.get_by_role("status")).to_have_text("Imported 9876/24.")
+    for heading in ("New (4)", "Confirmed (3)", "Cancelled (2)", "Changed (4)", "Removed (7)"):
+        expect(page.get_by_role("heading", name=heading)).to_be_visible()
+    confirmed = page.locator("#confirmed + table")
+    expect(confirmed).to_contain_text("Q1 2024 (tbc) → 19 March 2024")
+    page.get_by_role("link", name="Documents").click()
+    expect(page.get_by_role("row").filter(has_text="9876/24")).to_contain_text("15 May 2024")
+
+
+def test_unsubscribe_through_the_link_in_a_mail(
+    browser: Browser, live: Site, smtp: SmtpServer
+) -> None:
+    with runtime(notification_config(services_of(live.app))) as rt:
+        report = send_digests(
+            rt.sessions, rt.mailer, now=live.clock(), settings=rt.settings, emails=[EDITOR]
+        )
+    assert report.sent == 1
+    (mail,) = smtp.inbox.messages
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    link = re.search(r"Unsubscribe from these mails: (\S+)", text).group(1)
+    assert link.startswith(f"{live.url}/unsubscribe/")
+    # Whoever follows the link from a mail client need not be signed in.
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(link)
+    expect(page.get_by_text(f"Stop all reminder and digest mails to {EDITOR}?")).to_be_visible()
+    page.get_by_role("button", name="Unsubscribe").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        f"{EDITOR} will get no more reminder or digest mails."
+    )
+    context.close()
+    with live.session() as session:
+        editor = session.query(Subscriber).filter_by(email=EDITOR).one()
+        assert (editor.wants_reminders, editor.wants_digest) == (False, False)
