@@ -456,13 +456,11 @@ class _Applier:
     def _write(self) -> None:
         session = self.session
         for chunk in _chunks(self.new_events):
-            # Plain executemany, then the ids by uid: RETURNING in parameter
-            # order makes SQLite fall back to one statement per row.
-            session.execute(insert(Event), chunk)
-            uids = [row["uid"] for row in chunk]
-            for event_id, uid in session.execute(
-                select(Event.id, Event.uid).where(Event.uid.in_(uids))
-            ):
+            # One batched INSERT ... RETURNING per chunk. The uid returned with
+            # each id says whose it is, so no row order is asked for (asking
+            # makes SQLite fall back to one statement per row).
+            returning = insert(Event).returning(Event.id, Event.uid)
+            for event_id, uid in session.execute(returning, chunk):
                 self.replaced_windows[event_id] = self.new_windows[uid]
                 self._revision(event_id, 1, RevisionKind.CREATED, ("new",), {})
         if self.updates:

@@ -1,0 +1,104 @@
+"""A large note goes in as one transaction of batched statements, on SQLite and
+PostgreSQL; the same note again writes nothing. (The 100x figures are in bench/.)"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event, func, select
+from sqlalchemy.orm import Session
+
+from bench.synthetic import replicate
+from calendar_svc.ingest.importer import import_note, load_note
+from calendar_svc.ingest.report import ImportReport
+from calendar_svc.ingest.source import read_source
+from models import Event, EventRevision, Occurrence, make_engine
+from models.migrate import upgrade
+from tests.conftest import SAMPLE
+
+COPIES = 10
+#: Events in the sample note, counted by hand (tests/data/sample_sections.toml).
+SAMPLE_EVENTS = 836
+NOW = dt.datetime(2024, 2, 7, 9, 0, tzinfo=dt.UTC)
+
+
+@dataclass
+class Statements:
+    """What an engine sent: the first word of each statement, and the commits."""
+
+    verbs: Counter[str] = field(default_factory=Counter)
+    commits: int = 0
+
+    def writes(self) -> int:
+        return sum(self.verbs[verb] for verb in ("INSERT", "UPDATE", "DELETE"))
+
+    def watch(self, engine: Engine) -> None:
+        def executed(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+            self.verbs[statement.split(None, 1)[0].upper()] += 1
+
+        def committed(_conn: Any) -> None:
+            self.commits += 1
+
+        event.listen(engine, "before_cursor_execute", executed)
+        event.listen(engine, "commit", committed)
+
+
+@pytest.fixture(scope="module")
+def big_note(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("scale") / "note_10x.txt"
+    path.write_text(replicate(SAMPLE, COPIES), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def fresh_engine(database: str) -> Iterator[Engine]:
+    engine = make_engine(database)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def ingest(engine: Engine, path: Path) -> ImportReport:
+    source = read_source(path, max_bytes=100_000_000)
+    with Session(engine) as session, session.begin():
+        return import_note(session, source, load_note(source), now=NOW)
+
+
+def count(engine: Engine, model: type[Any]) -> int:
+    with Session(engine) as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_a_large_note_is_one_transaction_of_batched_statements(
+    fresh_engine: Engine, big_note: Path
+) -> None:
+    engine = fresh_engine
+    sent = Statements()
+    sent.watch(engine)
+    report = ingest(engine, big_note)
+    assert report.events == SAMPLE_EVENTS * COPIES
+    assert sent.commits == 1
+    # Every event means an event row, at least one occurrence and a revision:
+    # batched, that is a few hundred statements for 25,000 rows, not 25,000.
+    assert count(engine, Event) == report.events
+    assert count(engine, EventRevision) == report.events
+    assert count(engine, Occurrence) >= report.events
+    assert sent.writes() < report.events / 10
+    assert sum(sent.verbs.values()) < report.events / 5
+
+
+def test_the_same_note_again_writes_nothing(fresh_engine: Engine, big_note: Path) -> None:
+    engine = fresh_engine
+    ingest(engine, big_note)
+    sent = Statements()
+    sent.watch(engine)
+    again = ingest(engine, big_note)
+    assert not again.imported
+    assert sent.writes() == 0
+    assert count(engine, Event) == SAMPLE_EVENTS * COPIES
