@@ -26,11 +26,14 @@ lint: $(BIN)/calendar-svc
 	$(BIN)/lint-imports
 
 # Everything CI runs: lint, the layering contract, the whole suite, and the wheel.
+# Test files are spread over one process per core; each has its own databases.
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 	PYTHON=$(BIN)/python scripts/check-wheel
 
+# The benchmarks' peers (Radicale) come from the bench extra.
 bench: $(BIN)/calendar-svc
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m bench.run
 
 clean:

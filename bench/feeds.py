@@ -1,16 +1,23 @@
-"""Feed serving benchmark: gunicorn (2 workers) against nginx serving the same bytes.
+"""Feed serving benchmark: gunicorn (2 workers) against nginx and Radicale serving the same events.
 
-Both serve every per-section feed of the sample note on loopback; wrk cycles
-through all of them (a Lua script), once for full 200 responses and once with
-each feed's ETag in If-None-Match (304). nginx serving the rendered files as
-static files is the limit the app is compared with. wrk and nginx come from
-Debian's packages (installed with apt-get when missing, as root).
+All three serve every per-section feed of the sample note on loopback; wrk
+cycles through all of them (a Lua script), once for full 200 responses and
+once with each feed's ETag in If-None-Match (304). nginx serving the rendered
+files as static files is the limit the app is compared with. Radicale, a
+CalDAV server, holds one calendar collection per section made by uploading
+that section's rendered feed, and answers a GET of the collection with the
+whole calendar: the same job done by a calendar server, run under the same
+gunicorn (2 workers) so that only the application differs. wrk and nginx come
+from Debian's packages (installed with apt-get when missing, as root);
+Radicale from the ``bench`` extra (``make bench`` installs it).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import importlib.metadata
+import importlib.util
 import os
 import re
 import shutil
@@ -20,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,6 +51,8 @@ RUNS = 3
 
 
 def ensure_tools() -> None:
+    if importlib.util.find_spec("radicale") is None:
+        raise SystemExit("bench: Radicale is not installed; `make bench` installs '.[test,bench]'")
     missing = [tool for tool in ("wrk", "nginx") if not shutil.which(tool)]
     if not missing:
         return
@@ -88,12 +98,12 @@ def prepare(folder: Path) -> tuple[str, str, list[str]]:
 
 
 @contextlib.contextmanager
-def gunicorn(database_url: str, port: int) -> Iterator[str]:
+def gunicorn(app: str, env: dict[str, str], port: int) -> Iterator[str]:
+    """Serve the WSGI ``app`` with 2 sync workers, the set-up every app-side figure uses."""
     binary = Path(sys.executable).with_name("gunicorn")
-    env = os.environ | {"CALENDAR_SVC_DATABASE_URL": database_url}
     process = subprocess.Popen(
-        [str(binary), "--workers", "2", "--bind", f"127.0.0.1:{port}", "calendar_svc:create_app()"],
-        env=env,
+        [str(binary), "--workers", "2", "--bind", f"127.0.0.1:{port}", app],
+        env=os.environ | env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -130,6 +140,64 @@ http {{
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def radicale(port: int, folder: Path) -> contextlib.AbstractContextManager[str]:
+    """Radicale without authentication, its collections stored under ``folder``."""
+    config = folder / "radicale.conf"
+    config.write_text(
+        f"""
+[auth]
+type = none
+[rights]
+type = authenticated
+[storage]
+filesystem_folder = {folder / "collections"}
+[logging]
+level = warning
+"""
+    )
+    return gunicorn("radicale", {"RADICALE_CONFIG": str(config)}, port)
+
+
+def send(method: str, url: str, body: bytes | None = None) -> None:
+    request = urllib.request.Request(
+        url, data=body, method=method, headers={"Content-Type": "text/calendar"}
+    )
+    with urllib.request.urlopen(request, timeout=30):
+        pass
+
+
+def upload(base: str, static: Path, slugs: list[str]) -> list[str]:
+    """One calendar collection per section, from the section's rendered feed; return their paths.
+
+    A PUT of a whole calendar on a collection URL makes Radicale store one item
+    per UID. Reading each collection back checks it holds every event of the feed.
+    """
+    send("MKCOL", base + "/bench/")
+    paths = []
+    for slug in slugs:
+        feed = (static / f"{slug}.ics").read_bytes()
+        path = f"/bench/{slug}/"
+        send("PUT", base + path, feed)
+        with urllib.request.urlopen(base + path, timeout=30) as response:
+            stored = response.read()
+        if stored.count(b"BEGIN:VEVENT") != feed.count(b"BEGIN:VEVENT"):
+            raise RuntimeError(f"Radicale's {path} does not hold the events of {slug}.ics")
+        paths.append(path)
+    return paths
+
+
+def answers_304(base: str, path: str) -> bool:
+    """Whether a GET with the ETag just served gets 304 (Radicale 3.9 sends the body again)."""
+    with urllib.request.urlopen(base + path, timeout=30) as response:
+        tag = response.headers["ETag"]
+    request = urllib.request.Request(base + path, headers={"If-None-Match": tag})
+    try:
+        with urllib.request.urlopen(request, timeout=30):
+            return False
+    except urllib.error.HTTPError as error:
+        return error.code == 304
 
 
 def etags(base: str, paths: list[str]) -> list[str]:
@@ -179,43 +247,89 @@ def median_rate(base: str, script: Path) -> float:
     return statistics.median(requests_per_second(base, script) for _ in range(RUNS))
 
 
+def measure(base: str, paths: list[str], script: Path, conditional: bool) -> float:
+    """Median req/s over ``paths``; with ``conditional``, each GET sends the path's ETag.
+
+    wrk counts any 2xx as success, so a server sending the whole body again would
+    pass for a slow 304: the first conditional GET must really be a 304.
+    """
+    if conditional and not answers_304(base, paths[0]):
+        raise RuntimeError(f"{base} does not answer 304 to If-None-Match with its own ETag")
+    script.write_text(lua(paths, etags(base, paths) if conditional else None))
+    return median_rate(base, script)
+
+
+def both(base: str, paths: list[str], script: Path) -> dict[int, float]:
+    return {
+        200: measure(base, paths, script.with_suffix(".200.lua"), conditional=False),
+        304: measure(base, paths, script.with_suffix(".304.lua"), conditional=True),
+    }
+
+
+def app_rates(folder: Path, static: Path) -> tuple[dict[int, float], list[str]]:
+    """The app's rates and the sections' slugs; saves each feed as served into ``static``.
+
+    The peers serve exactly these bytes, so every server has the same events.
+    """
+    database_url, token, slugs = prepare(folder)
+    paths = [f"/feeds/{token}/section/{slug}.ics" for slug in slugs]
+    env = {"CALENDAR_SVC_DATABASE_URL": database_url}
+    with gunicorn("calendar_svc:create_app()", env, free_port()) as app:
+        wait_for(app + paths[0])
+        for slug, path in zip(slugs, paths, strict=True):
+            with urllib.request.urlopen(app + path) as response:
+                (static / f"{slug}.ics").write_bytes(response.read())
+        return both(app, paths, folder / "app"), slugs
+
+
+def nginx_rates(folder: Path, static: Path, slugs: list[str]) -> dict[int, float]:
+    paths = [f"/{slug}.ics" for slug in slugs]
+    with nginx(static, free_port(), folder) as peer:
+        wait_for(peer + paths[0])
+        return both(peer, paths, folder / "nginx")
+
+
+def radicale_rates(folder: Path, static: Path, slugs: list[str]) -> dict[int, float]:
+    """Radicale's rate for 200, and for 304 only if it answers If-None-Match with one."""
+    with radicale(free_port(), folder) as peer:
+        wait_for(peer + "/.web/")
+        paths = upload(peer, static, slugs)
+        rates = {200: measure(peer, paths, folder / "radicale.200.lua", conditional=False)}
+        if answers_304(peer, paths[0]):
+            rates[304] = measure(peer, paths, folder / "radicale.304.lua", conditional=True)
+        return rates
+
+
 def run() -> list[dict[str, object]]:
     ensure_tools()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        database_url, token, slugs = prepare(folder)
-        app_paths = [f"/feeds/{token}/section/{slug}.ics" for slug in slugs]
         static = folder / "static"
         static.mkdir()
         # nginx's workers run as an unprivileged user: let them read the files.
         folder.chmod(0o755)
         static.chmod(0o755)
-        with gunicorn(database_url, free_port()) as app:
-            wait_for(app + app_paths[0])
-            for slug, path in zip(slugs, app_paths, strict=True):
-                with urllib.request.urlopen(app + path) as response:
-                    (static / f"{slug}.ics").write_bytes(response.read())
-            app_tags = etags(app, app_paths)
-            (folder / "app-200.lua").write_text(lua(app_paths, None))
-            (folder / "app-304.lua").write_text(lua(app_paths, app_tags))
-            app_200 = median_rate(app, folder / "app-200.lua")
-            app_304 = median_rate(app, folder / "app-304.lua")
-        static_paths = [f"/{slug}.ics" for slug in slugs]
-        with nginx(static, free_port(), folder) as peer:
-            wait_for(peer + static_paths[0])
-            peer_tags = etags(peer, static_paths)
-            (folder / "nginx-200.lua").write_text(lua(static_paths, None))
-            (folder / "nginx-304.lua").write_text(lua(static_paths, peer_tags))
-            nginx_200 = median_rate(peer, folder / "nginx-200.lua")
-            nginx_304 = median_rate(peer, folder / "nginx-304.lua")
+        app, slugs = app_rates(folder, static)
+        static_file = nginx_rates(folder, static, slugs)
+        calendar_server = radicale_rates(folder, static, slugs)
         sizes = [p.stat().st_size for p in static.iterdir()]
     note = f"{len(slugs)} section feeds, {statistics.mean(sizes) / 1024:.1f} KiB on average"
+    radicale_name = f"Radicale {importlib.metadata.version('radicale')}"
     return [
-        {"name": "feed 200, gunicorn 2 workers", "rate": app_200, "peer": nginx_200, "note": note},
-        {"name": "feed 304, gunicorn 2 workers", "rate": app_304, "peer": nginx_304, "note": note},
+        {
+            "name": f"feed {status}, gunicorn 2 workers",
+            "rate": app[status],
+            "note": note,
+            # None: the peer gives no such answer, so it has no figure.
+            "peers": {
+                "nginx static file": static_file[status],
+                radicale_name: calendar_server.get(status),
+            },
+        }
+        for status in (200, 304)
     ]
 
 
 if __name__ == "__main__":
     for row in run():
-        print(f"{row['name']}: {row['rate']:.0f} req/s; nginx static {row['peer']:.0f} req/s")
+        print(f"{row['name']}: {row['rate']:.0f} req/s; peers {row['peers']}")

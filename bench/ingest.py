@@ -1,18 +1,27 @@
-"""Ingest benchmark: the sample note and a 100x synthetic note, into SQLite.
+"""Ingest benchmark: the sample note and a 100x synthetic note, into SQLite and PostgreSQL.
 
 Each figure is the median wall time of several runs of the whole import (read,
 parse, match, write, commit) into a fresh database made by the migrations.
 The 100x note must take less than 100 times the 1x note plus a constant.
+
+PostgreSQL is the server named by ``CALENDAR_SVC_BENCH_DATABASE_URL`` (by
+default the local one): each run gets a new database on it, dropped afterwards.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
+import os
+import secrets
 import statistics
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session
 
 from bench.synthetic import replicate
@@ -24,11 +33,69 @@ from models.migrate import upgrade
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "tests" / "data" / "note_5484_24.txt"
 NOW = dt.datetime(2024, 2, 7, tzinfo=dt.UTC)
+SERVER_ENV = "CALENDAR_SVC_BENCH_DATABASE_URL"
+DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+FreshDatabase = Callable[[], contextlib.AbstractContextManager[str]]
 
 
-def ingest_once(path: Path, workdir: Path, url: str | None = None) -> tuple[float, int]:
-    """Import ``path`` into a fresh database; return (seconds, events)."""
-    url = url or f"sqlite:///{workdir / f'bench-{time.monotonic_ns()}.sqlite3'}"
+def server_url() -> str:
+    return os.environ.get(SERVER_ENV, DEFAULT_SERVER)
+
+
+def check_server() -> None:
+    """Stop with one line when the PostgreSQL server cannot be used.
+
+    A benchmark run without its PostgreSQL figures would look complete, so an
+    unreachable server ends the run instead of being skipped.
+    """
+    url = make_url(server_url())
+    try:
+        engine = create_engine(url)  # fails here when the URL's driver is not installed
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:  # any failure to connect is the answer
+        reason = str(exc).strip().splitlines()[0]
+        raise SystemExit(
+            f"bench: PostgreSQL at {url.render_as_string(hide_password=True)} cannot be reached:"
+            f" {reason}; start it or set {SERVER_ENV}"
+        ) from None
+
+
+@contextlib.contextmanager
+def sqlite_database(workdir: Path) -> Iterator[str]:
+    """A new file in ``workdir``, left for the temporary folder to remove."""
+    yield f"sqlite:///{workdir / f'bench-{time.monotonic_ns()}.sqlite3'}"
+
+
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str]:
+    """A new database on the server, dropped with its connections afterwards.
+
+    A new database (not a truncated one) so every run starts as cold as the
+    SQLite runs, which get a new file.
+    """
+    server = make_url(server_url())
+    name = f"bench_{secrets.token_hex(6)}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield server.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def ingest_once(path: Path, url: str) -> tuple[float, int]:
+    """Import ``path`` into the empty database at ``url``; return (seconds, events).
+
+    The migrations run before the clock starts: only the import is timed.
+    """
     engine = make_engine(url)
     upgrade(engine)
     started = time.perf_counter()
@@ -41,22 +108,45 @@ def ingest_once(path: Path, workdir: Path, url: str | None = None) -> tuple[floa
     return elapsed, report.events
 
 
-def median_time(path: Path, workdir: Path, runs: int) -> tuple[float, int]:
-    results = [ingest_once(path, workdir) for _ in range(runs)]
+def median_time(path: Path, fresh: FreshDatabase, runs: int) -> tuple[float, int]:
+    results = []
+    for _ in range(runs):
+        with fresh() as url:
+            results.append(ingest_once(path, url))
     return statistics.median(r[0] for r in results), results[0][1]
 
 
+def rows_for(
+    database: str, fresh: FreshDatabase, notes: dict[int, Path], runs: dict[int, int]
+) -> list[dict[str, object]]:
+    rows = []
+    for copies, path in notes.items():
+        seconds, events = median_time(path, fresh, runs[copies])
+        rows.append(
+            {
+                "name": f"ingest {copies}x ({database})",
+                "database": database,
+                "copies": copies,
+                "seconds": seconds,
+                "events": events,
+                "runs": runs[copies],
+            }
+        )
+    return rows
+
+
 def run(runs_1x: int = 7, runs_100x: int = 3) -> list[dict[str, object]]:
+    check_server()
+    runs = {1: runs_1x, 100: runs_100x}
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         big = workdir / "note_100x.txt"
         big.write_text(replicate(SAMPLE, 100), encoding="utf-8")
-        t1, n1 = median_time(SAMPLE, workdir, runs_1x)
-        t100, n100 = median_time(big, workdir, runs_100x)
-    return [
-        {"name": "ingest 1x (SQLite)", "seconds": t1, "events": n1, "runs": runs_1x},
-        {"name": "ingest 100x (SQLite)", "seconds": t100, "events": n100, "runs": runs_100x},
-    ]
+        notes = {1: SAMPLE, 100: big}
+        sqlite = functools.partial(sqlite_database, workdir)
+        return rows_for("SQLite", sqlite, notes, runs) + rows_for(
+            "PostgreSQL", postgres_database, notes, runs
+        )
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from calendar_svc import redaction
+from calendar_svc import logs, redaction
 from calendar_svc.settings import Settings, load_settings
 from feeds.feed import FeedCache, FeedSettings
 from models import make_engine, make_session_factory
@@ -91,6 +91,8 @@ def create_app(
     """
     app = Flask("calendar_svc", instance_relative_config=True)
     settings = load_settings(overrides=overrides)
+    # Before anything touches app.logger, so Flask adds no handler of its own.
+    logs.configure(settings.logging)
     url = settings.database.url or _default_database(Path(app.instance_path))
     engine = make_engine(url)
     feeds = settings.feeds

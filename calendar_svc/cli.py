@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from models import Section
+    from notifications.jobs import PassReport
 
 
 class _Group(FlaskGroup):
@@ -256,6 +257,19 @@ def check(now: dt.datetime) -> None:
         raise click.ClickException("not healthy: " + ", ".join(problems))
 
 
+@click.command("backup")
+@with_appcontext
+@click.argument("path", type=click.Path(path_type=Path))
+def backup(path: Path) -> None:
+    """Copy the SQLite database to PATH, a new file; safe while the service runs and writes."""
+    from calendar_svc.app import services
+    from calendar_svc.backup import back_up
+
+    engine = services().engine
+    size = back_up(engine, path)
+    click.echo(f"backed up {engine.url.database} to {path} ({size:,} bytes)")
+
+
 @click.group("subscribers")
 def subscribers() -> None:
     """Add, list and remove subscribers; issue or revoke their feed tokens."""
@@ -417,7 +431,9 @@ def reminders_run(now: dt.datetime, dry_run: bool) -> None:
     """One reminder pass: record what is due, send what is ready, then exit."""
     from calendar_svc.app import notification_config, services
     from notifications.jobs import reminder_pass, runtime
+    from notifications.shutdown import stop_on_signals
 
+    stop_on_signals()
     with runtime(notification_config(services())) as rt:
         report = reminder_pass(
             rt.sessions, rt.mailer, now=now, settings=rt.settings, dry_run=dry_run
@@ -425,7 +441,7 @@ def reminders_run(now: dt.datetime, dry_run: bool) -> None:
     if dry_run:
         for due in report.due:
             click.echo(f"{due.recipient}\t{due.rule.value}\t{due.due_date}\t{due.occurrence_key}")
-    click.echo(str(report))
+    _finish(report)
 
 
 @reminders.command("failed")
@@ -479,10 +495,19 @@ def digest_send(emails: tuple[str, ...], now: dt.datetime) -> None:
     """Send this week's digest (once per subscriber and week, whoever runs it)."""
     from calendar_svc.app import notification_config, services
     from notifications.jobs import runtime, send_digests
+    from notifications.shutdown import stop_on_signals
 
+    stop_on_signals()
     with runtime(notification_config(services())) as rt:
         report = send_digests(rt.sessions, rt.mailer, now=now, settings=rt.settings, emails=emails)
+    _finish(report)
+
+
+def _finish(report: PassReport) -> None:
+    """Print what a pass did; a pass stopped by SIGTERM exits 1 (the rest waits for the next)."""
     click.echo(str(report))
+    if report.given_back:
+        raise click.ClickException("stopped by a signal before the pass was done")
 
 
 @click.group("users")
@@ -568,15 +593,13 @@ def _new_password() -> str:
 @click.command("scheduler")
 @with_appcontext
 def scheduler() -> None:
-    """Run the reminder and digest scheduler until stopped (SIGTERM)."""
-    import logging
+    """Run the reminder and digest scheduler until stopped (SIGTERM).
 
+    It logs to stderr, in the format and level of [logging] in the configuration.
+    """
     from calendar_svc.app import notification_config, services
     from notifications.scheduler import run
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     app_services = services()
     run(
         notification_config(app_services), pass_minutes=app_services.settings.reminders.pass_minutes
@@ -596,6 +619,7 @@ COMMANDS = (
     agenda,
     serve,
     check,
+    backup,
     subscribers,
     reminders,
     digest,

@@ -7,3 +7,7 @@ class CalendarSvcError(Exception):
 
 class ConfigError(CalendarSvcError, ValueError):
     """The configuration (file, environment or override) is not valid."""
+
+
+class BackupError(CalendarSvcError):
+    """A backup cannot be made as asked (not SQLite, the file exists, no such folder)."""

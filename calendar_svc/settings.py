@@ -22,10 +22,15 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from calendar_svc.errors import ConfigError
+from notifications.digest import DAYS
 
 ENV_PREFIX = "CALENDAR_SVC_"
 #: Environment variables with the prefix that are not configuration keys.
-NON_CONFIG_ENV = frozenset({"CALENDAR_SVC_CONFIG", "CALENDAR_SVC_NOW"})
+#: Variables of the prefix that are not settings: the configuration file, the
+#: clock of the command line, and the test suite's PostgreSQL database.
+NON_CONFIG_ENV = frozenset(
+    {"CALENDAR_SVC_CONFIG", "CALENDAR_SVC_NOW", "CALENDAR_SVC_TEST_DATABASE_URL"}
+)
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,12 @@ class IngestSettings:
 class ServerSettings:
     host: str
     port: int
+    #: gunicorn worker processes in production (calendar_svc/server.py).
+    workers: int
+
+    def __post_init__(self) -> None:
+        if self.workers < 1:
+            raise ConfigError("server.workers must be at least 1")
 
 
 @dataclass(frozen=True)
@@ -108,7 +119,7 @@ class DigestSettings:
     upcoming_weeks: int
 
     def __post_init__(self) -> None:
-        if self.day not in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
+        if self.day not in DAYS:
             raise ConfigError(f"digest.day must be mon..sun, not {self.day!r}")
         hour, _, minute = self.time.partition(":")
         if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
@@ -117,6 +128,22 @@ class DigestSettings:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"digest.timezone {self.timezone!r} is not a time zone") from None
+
+
+@dataclass(frozen=True)
+class LoggingSettings:
+    #: "text" for people reading a terminal, "json" (one object a line) for a log collector.
+    format: str
+    #: The least severe level logged: DEBUG, INFO, WARNING, ERROR or CRITICAL.
+    level: str
+
+    def __post_init__(self) -> None:
+        if self.format not in ("text", "json"):
+            raise ConfigError(f"logging.format must be 'text' or 'json', not {self.format!r}")
+        if self.level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ConfigError(
+                f"logging.level must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {self.level!r}"
+            )
 
 
 @dataclass(frozen=True)
@@ -131,6 +158,7 @@ class Settings:
     mail_from: str
     reminders: RemindersSettings
     digest: DigestSettings
+    logging: LoggingSettings
 
 
 def default_config_text() -> str:
@@ -181,6 +209,7 @@ def load_settings(
             **{**merged["reminders"], "firm_days": tuple(merged["reminders"]["firm_days"])}
         ),
         digest=DigestSettings(**merged["digest"]),
+        logging=LoggingSettings(**merged["logging"]),
     )
 
 

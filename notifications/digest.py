@@ -40,6 +40,8 @@ from models.agenda import build_agenda
 from notifications.messages import TEMPLATES, MailContext, build_message, links_for, window_text
 from notifications.rules import ReminderPolicy
 
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
 
 @dataclass(frozen=True)
 class DigestSchedule:
@@ -48,6 +50,16 @@ class DigestSchedule:
     time: str = "08:00"
     timezone: str = "Europe/Brussels"
     upcoming_weeks: int = 6
+
+    def moment(self, now: dt.datetime) -> dt.datetime:
+        """When the digest of ``now``'s week is (or was) due.
+
+        >>> DigestSchedule().moment(dt.datetime(2024, 2, 7, 12, 0, tzinfo=dt.UTC))
+        datetime.datetime(2024, 2, 5, 8, 0, tzinfo=zoneinfo.ZoneInfo(key='Europe/Brussels'))
+        """
+        day = week_of(now, self.timezone) + dt.timedelta(days=DAYS.index(self.day))
+        hour, minute = (int(part) for part in self.time.split(":"))
+        return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=ZoneInfo(self.timezone))
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from models import (
     make_session_factory,
 )
 from models.db import writer
+from notifications import shutdown
 from notifications.digest import DigestSchedule, compose_digest, week_of
 from notifications.ledger import (
     RetryPolicy,
@@ -42,6 +44,7 @@ from notifications.ledger import (
     mark_sent,
     mark_skipped,
     record,
+    release,
     reminder_rows,
 )
 from notifications.mail import DeliveryFailed, Mailer, SmtpMailer, SmtpSettings
@@ -64,12 +67,17 @@ class PassReport:
     skipped: int = 0
     retrying: int = 0
     failed: int = 0
+    #: Claimed but not sent because the process was asked to stop.
+    given_back: int = 0
 
     def __str__(self) -> str:
-        return (
+        text = (
             f"due: {len(self.due)}; sent: {self.sent}, skipped: {self.skipped},"
             f" to retry: {self.retrying}, failed: {self.failed}"
         )
+        if self.given_back:
+            text += f"; stopped, {self.given_back} left for the next pass"
+        return text
 
 
 def reminder_pass(
@@ -117,12 +125,17 @@ def deliver(
     *,
     now: dt.datetime,
     settings: NotificationSettings,
+    stop: threading.Event = shutdown.requested,
 ) -> PassReport:
-    """Claim every ready row, send it, mark it."""
+    """Claim every ready row, send it, mark it; once ``stop`` is set, give the rest back."""
     report = PassReport()
     with sessions.begin() as session:
         token, ids = claim(session, now=now, policy=settings.retry)
-    for entry_id in ids:
+    for done, entry_id in enumerate(ids):
+        if stop.is_set():
+            with sessions.begin() as session:
+                report.given_back = release(session, ids[done:], token)
+            break
         with sessions() as session:
             entry = session.get(LedgerEntry, entry_id)
             assert entry is not None
@@ -234,8 +247,12 @@ def run_reminder_pass(config: dict[str, Any]) -> None:
 
 
 def run_digest(config: dict[str, Any]) -> None:
+    """This week's digests, once their time has come. Also run when the scheduler
+    starts: a digest missed while no scheduler ran goes out then (once, the ledger sees to it)."""
     with runtime(config) as rt:
-        send_digests(rt.sessions, rt.mailer, now=dt.datetime.now(dt.UTC), settings=rt.settings)
+        now = dt.datetime.now(dt.UTC)
+        if now >= rt.settings.schedule.moment(now):
+            send_digests(rt.sessions, rt.mailer, now=now, settings=rt.settings)
 
 
 def run_heartbeat(config: dict[str, Any], started_at: str) -> None:

@@ -107,6 +107,17 @@ def claim(session: Session, *, now: dt.datetime, policy: RetryPolicy) -> tuple[s
     return token, sorted(ids)
 
 
+def release(session: Session, entry_ids: Sequence[int], claim_token: str) -> int:
+    """Give back claimed rows that were not sent: ready for the next pass at once."""
+    result = session.execute(
+        update(LedgerEntry)
+        .where(LedgerEntry.id.in_(entry_ids), LedgerEntry.claim == claim_token)
+        .values(state=LedgerState.PENDING, claim=None, claimed_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
 def _close(session: Session, entry_id: int, claim_token: str, **values: Any) -> bool:
     result = session.execute(
         update(LedgerEntry)

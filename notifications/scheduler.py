@@ -1,24 +1,25 @@
 """The long-running scheduler process: it only ticks; the ledger decides.
 
 Three jobs with fixed ids, added by text reference with plain arguments and
-``replace_existing``: the reminder pass (every few minutes, and once at
-start, which is also the catch-up after downtime), the weekly digest, and a
-heartbeat. The job store is in memory, never shared between processes:
+``replace_existing``: the reminder pass (every few minutes), the weekly
+digest, and a heartbeat. Each also runs once at start: the catch-up after
+downtime. The job store is in memory, never shared between processes:
 several scheduler processes can run, the ledger's unique key keeps every
-mail single. Missed runs are coalesced into one. SIGTERM stops it cleanly.
+mail single. Missed runs are coalesced into one. SIGTERM stops it cleanly
+(:mod:`notifications.shutdown`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import signal
 from typing import Any
 
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from notifications import shutdown
 from notifications.jobs import run_heartbeat
 
 log = logging.getLogger(__name__)
@@ -26,10 +27,10 @@ log = logging.getLogger(__name__)
 
 def build_scheduler(
     config: dict[str, Any], *, pass_minutes: int, now: dt.datetime
-) -> BlockingScheduler:
+) -> BackgroundScheduler:
     """The scheduler with its three jobs (see :func:`notifications.jobs.runtime` for ``config``)."""
     digest = config["digest"]
-    scheduler = BlockingScheduler(
+    scheduler = BackgroundScheduler(
         timezone=digest["timezone"],
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
     )
@@ -52,6 +53,7 @@ def build_scheduler(
         ),
         id="weekly-digest",
         kwargs={"config": config},
+        next_run_time=now,
         replace_existing=True,
     )
     scheduler.add_job(
@@ -72,11 +74,11 @@ def run(config: dict[str, Any], *, pass_minutes: int) -> None:
     # A first heartbeat before any job: `calendar-svc check` sees the process at once.
     run_heartbeat(config, started_at=now.isoformat())
 
-    def stop(signum: int, _frame: object) -> None:
-        log.info("scheduler stopping (signal %s)", signum)
-        scheduler.shutdown(wait=False)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    log.info("scheduler started: reminder pass every %s min", pass_minutes)
+    # The signal handler only raises the flag: stopping the scheduler from
+    # inside it could interrupt APScheduler halfway through handing out jobs.
+    shutdown.stop_on_signals()
     scheduler.start()
+    log.info("scheduler started: reminder pass every %s min", pass_minutes)
+    shutdown.requested.wait()
+    log.info("scheduler stopping: no new jobs; a running one stops after its mail in hand")
+    scheduler.shutdown(wait=True)

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.serving import make_server
 
@@ -33,6 +33,7 @@ from calendar_svc.ingest.report import ImportReport
 from calendar_svc.ingest.source import read_source
 from models import make_engine
 from models.migrate import upgrade
+from tests.databases import KINDS, check_server, fresh_database
 from tests.smtp import SmtpServer
 
 DATA = Path(__file__).parent / "data"
@@ -46,22 +47,26 @@ SECRET = b"test-secret-key-not-for-production-0123456789"
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ["CALENDAR_SVC_SECRET_KEY"] = SECRET.decode()
+    # A named server that cannot be used fails the run: it must not quietly
+    # become a run on SQLite alone.
+    problem = check_server()
+    if problem:
+        raise pytest.UsageError(problem)
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return os.environ.get("CALENDAR_SVC_TEST_DATABASE_URL") or (
-        f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
-    )
+@pytest.fixture(scope="session", params=KINDS)
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """SQLite, and PostgreSQL too when ``CALENDAR_SVC_TEST_DATABASE_URL`` names one:
+    a database of this test process's own (test processes run side by side)."""
+    with fresh_database(request.param, tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
     upgrade(engine)
     yield engine
     engine.dispose()
@@ -129,16 +134,22 @@ class FeedSite:
     url: str = ""
 
 
-@pytest.fixture(scope="module")
-def feed_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FeedSite]:
+@pytest.fixture(scope="module", params=KINDS)
+def feed_site(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[FeedSite]:
+    with fresh_database(request.param, tmp_path_factory.mktemp("site")) as url:
+        yield from _feed_site(url)
+
+
+def _feed_site(url: str) -> Iterator[FeedSite]:
     from calendar_svc.app import create_app, services
     from calendar_svc.subscribers import add_subscriber
     from feeds.tokens import issue_token, revoke_tokens
 
-    folder = tmp_path_factory.mktemp("site")
     now = dt.datetime(2024, 2, 7, 9, 0, tzinfo=dt.UTC)
     app = create_app(
-        {"database": {"url": f"sqlite:///{folder / 'site.sqlite3'}"}},
+        {"database": {"url": url}},
         clock=lambda: dt.datetime(2024, 2, 6, 12, 0, tzinfo=dt.UTC),
     )
     engine = services_of(app).engine
@@ -158,6 +169,23 @@ def feed_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FeedSite]:
         token = issue_token(session, subscriber, secret=SECRET, now=now)
     yield FeedSite(app, token, revoked)
     engine.dispose()
+
+
+@pytest.fixture
+def app_on() -> Iterator[Callable[[str], Flask]]:
+    """Apps over a database URL; their connections are closed when the test ends
+    (a PostgreSQL test database is dropped then, and must have none left)."""
+    from calendar_svc.app import create_app
+
+    apps: list[Flask] = []
+
+    def make(url: str) -> Flask:
+        apps.append(create_app({"database": {"url": url}}))
+        return apps[-1]
+
+    yield make
+    for app in apps:
+        services_of(app).engine.dispose()
 
 
 def services_of(app: Flask) -> Any:
@@ -189,38 +217,69 @@ def live_site(feed_site: FeedSite) -> Iterator[FeedSite]:
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> str:
-    """A fresh SQLite file: commands commit, so they get their own database."""
-    return f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+@pytest.fixture(params=KINDS)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database: commands commit, so they get their own."""
+    with fresh_database(request.param, tmp_path) as url:
+        yield url
 
 
-@pytest.fixture
-def run(database: str, tmp_path: Path) -> Run:
-    """Run the installed ``calendar-svc`` console script as a user would."""
-    script = shutil.which("calendar-svc", path=str(Path(sys.executable).parent))
-    assert script, "calendar-svc is not installed in this environment"
+@dataclass(frozen=True)
+class Runner:
+    """The installed ``calendar-svc`` console script, run as a user would on one database."""
 
-    def call(
-        *args: str, env: dict[str, str] | None = None, input_text: str | None = None
+    database: str
+    cwd: Path
+
+    def __call__(
+        self, *args: str, env: dict[str, str] | None = None, input_text: str | None = None
     ) -> subprocess.CompletedProcess[str]:
+        script = shutil.which("calendar-svc", path=str(Path(sys.executable).parent))
+        assert script, "calendar-svc is not installed in this environment"
         environment = (
             {k: v for k, v in os.environ.items() if not k.startswith("CALENDAR_SVC_")}
             | {"CALENDAR_SVC_SECRET_KEY": os.environ["CALENDAR_SVC_SECRET_KEY"]}
             | (env or {})
         )
         return subprocess.run(
-            [script, "--db", database, *args],
+            [script, "--db", self.database, *args],
             capture_output=True,
             text=True,
             input=input_text,
-            cwd=tmp_path,
+            cwd=self.cwd,
             env=environment,
             check=False,
             timeout=120,
         )
 
-    return call
+
+@pytest.fixture
+def run(database: str, tmp_path: Path) -> Runner:
+    """``calendar-svc`` on a fresh, empty database."""
+    return Runner(database, tmp_path)
+
+
+@pytest.fixture(scope="session", params=KINDS)
+def imported_template(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
+    """A database as ``init-db`` and ``ingest <sample> --now 2024-02-07`` leave it."""
+    folder = tmp_path_factory.mktemp("imported")
+    with fresh_database(request.param, folder) as url:
+        runner = Runner(url, folder)
+        for args in (("init-db",), ("ingest", str(SAMPLE), "--now", "2024-02-07")):
+            result = runner(*args)
+            assert result.returncode == 0, result.stderr
+        yield request.param, url
+
+
+@pytest.fixture
+def imported(imported_template: tuple[str, str], tmp_path: Path) -> Iterator[Runner]:
+    """``calendar-svc`` on a copy of a database that holds the sample note (see above):
+    the commands' own tests import it for real; these start from their result."""
+    kind, url = imported_template
+    with fresh_database(kind, tmp_path, template=url) as copy:
+        yield Runner(copy, tmp_path)
 
 
 @pytest.fixture

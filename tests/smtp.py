@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -21,14 +22,27 @@ class Inbox:
 
     messages: list[EmailMessage] = field(default_factory=list)
     arrived: threading.Event = field(default_factory=threading.Event)
+    changed: threading.Condition = field(default_factory=threading.Condition)
+    #: Called with each message before the server answers the DATA command: the
+    #: moment the sender waits for the answer that says the mail is taken.
+    on_message: Callable[[EmailMessage], None] | None = None
 
     async def handle_DATA(self, server: SMTP, session: SmtpSession, envelope: Envelope) -> str:
         for recipient in envelope.rcpt_tos:
             message = message_from_bytes(envelope.content, policy=policy.default)
             message["X-Envelope-To"] = recipient
             self.messages.append(message)  # type: ignore[arg-type]
-        self.arrived.set()
+            if self.on_message is not None:
+                self.on_message(message)  # type: ignore[arg-type]
+        with self.changed:
+            self.arrived.set()
+            self.changed.notify_all()
         return "250 OK"
+
+    def wait_for(self, count: int, timeout: float) -> bool:
+        """Whether ``count`` messages have arrived within ``timeout`` seconds."""
+        with self.changed:
+            return self.changed.wait_for(lambda: len(self.messages) >= count, timeout)
 
     def subjects(self, to: str | None = None) -> list[str]:
         return sorted(

@@ -1,17 +1,27 @@
-"""``/healthz``: whether the app can reach its database and the schema is current."""
+"""``/healthz``: the facts of ``calendar-svc check``, for load balancers and monitors.
+
+Open to anyone (no sign-in), so it shows only :func:`calendar_svc.health.public_health`:
+states and counts, no host, URL, error text or anything from the note.
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
-from calendar_svc.app import services
-from calendar_svc.health import database_facts
+from calendar_svc.app import notification_config, services
+from calendar_svc.health import public_health
+from notifications.jobs import mailer_from
 
 blueprint = Blueprint("health", __name__)
 
 
 @blueprint.get("/healthz")
 def healthz() -> ResponseReturnValue:
-    facts = database_facts(services().engine)
-    return jsonify(facts), 200 if facts["ok"] else 503
+    app_services = services()
+    mailer = mailer_from(notification_config(app_services))
+    facts = public_health(app_services.engine, mailer, now=app_services.clock())
+    response = jsonify(facts)
+    response.status_code = 200 if facts["ok"] else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -3,36 +3,27 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 from pathlib import Path
 
-import pytest
+from sqlalchemy import MetaData, create_engine, select
 
-from tests.conftest import SAMPLE, V2, Run
+from tests.conftest import SAMPLE, V2, Run, Runner
 
 
 def snapshot(database: str) -> dict[str, list[tuple[object, ...]]]:
     """Every row of every table: what "the database is unchanged" means."""
-    with sqlite3.connect(database.removeprefix("sqlite:///")) as connection:
-        tables = [
-            name
-            for (name,) in connection.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
-            )
-        ]
-        return {
-            t: sorted(connection.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr)
-            for t in tables
-        }
-
-
-@pytest.fixture
-def imported(run: Run) -> Run:
-    assert run("init-db").returncode == 0
-    result = run("ingest", str(SAMPLE), "--now", "2024-02-07")
-    assert result.returncode == 0, result.stderr
-    return run
+    engine = create_engine(database)
+    try:
+        with engine.connect() as connection:
+            metadata = MetaData()
+            metadata.reflect(connection)
+            return {
+                name: sorted(connection.execute(select(table)).all(), key=repr)
+                for name, table in sorted(metadata.tables.items())
+            }
+    finally:
+        engine.dispose()
 
 
 def test_help_lists_the_commands(run: Run) -> None:
@@ -55,8 +46,8 @@ def test_ingest_prints_a_summary(run: Run) -> None:
     assert "line 1401: 'March/April (tbc)': year 2024 inferred" in result.stdout
 
 
-def test_a_dry_run_prints_the_diff_and_writes_nothing(imported: Run, database: str) -> None:
-    before = snapshot(database)
+def test_a_dry_run_prints_the_diff_and_writes_nothing(imported: Runner) -> None:
+    before = snapshot(imported.database)
     result = imported("ingest", str(V2), "--dry-run", "--now", "2024-05-16")
     assert result.returncode == 0, result.stderr
     assert "dry run, nothing written" in result.stdout
@@ -64,15 +55,15 @@ def test_a_dry_run_prints_the_diff_and_writes_nothing(imported: Run, database: s
         result.stdout
     )
     assert "- russia: EU-Russia Joint Readmission Committee, Brussels [removed]" in result.stdout
-    assert snapshot(database) == before
+    assert snapshot(imported.database) == before
 
 
-def test_reingesting_the_same_file_does_nothing(imported: Run, database: str) -> None:
-    before = snapshot(database)
+def test_reingesting_the_same_file_does_nothing(imported: Runner) -> None:
+    before = snapshot(imported.database)
     result = imported("ingest", str(SAMPLE))
     assert result.returncode == 0
     assert "already imported" in result.stdout
-    assert snapshot(database) == before
+    assert snapshot(imported.database) == before
 
 
 def bad_inputs(tmp_path: Path) -> dict[str, tuple[Path, str]]:
@@ -104,9 +95,9 @@ def bad_inputs(tmp_path: Path) -> dict[str, tuple[Path, str]]:
 
 
 def test_bad_input_gets_one_line_exit_1_and_leaves_the_database_as_it_was(
-    imported: Run, database: str, tmp_path: Path
+    imported: Runner, tmp_path: Path
 ) -> None:
-    before = snapshot(database)
+    before = snapshot(imported.database)
     for name, (path, message) in bad_inputs(tmp_path).items():
         result = imported("ingest", str(path))
         assert result.returncode == 1, (name, result.stderr)
@@ -115,7 +106,7 @@ def test_bad_input_gets_one_line_exit_1_and_leaves_the_database_as_it_was(
         assert len(lines) == 1, (name, result.stderr)
         assert lines[0].startswith("Error: "), name
         assert message in lines[0], (name, lines[0])
-        assert snapshot(database) == before, name
+        assert snapshot(imported.database) == before, name
 
 
 def test_an_older_note_is_refused(run: Run, database: str) -> None:

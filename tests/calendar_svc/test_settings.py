@@ -48,6 +48,8 @@ def test_file_then_environment_then_overrides(tmp_path: Path) -> None:
         ({}, "[server]\nport = '8000'\n", "port in"),
         ({}, "[smtpp]\nhost = 'x'\n", "unknown configuration key 'smtpp'"),
         ({}, "not toml = = =", "is not valid TOML"),
+        ({"CALENDAR_SVC_LOGGING_FORMAT": "xml"}, None, "logging.format must be 'text' or 'json'"),
+        ({}, "[logging]\nlevel = 'loud'\n", "logging.level must be DEBUG, INFO"),
     ],
 )
 def test_mistakes_in_configuration_are_errors(
@@ -59,6 +61,13 @@ def test_mistakes_in_configuration_are_errors(
         env = env | {"CALENDAR_SVC_CONFIG": str(path)}
     with pytest.raises(ConfigError, match=message):
         load_settings(env=env)
+
+
+def test_the_production_example_is_valid_and_logs_json() -> None:
+    example = Path(__file__).parents[2] / "config" / "production.example.toml"
+    settings = load_settings(env={"CALENDAR_SVC_CONFIG": str(example)})
+    assert (settings.logging.format, settings.logging.level) == ("json", "INFO")
+    assert load_settings(env={}).logging.format == "text"
 
 
 def test_a_missing_config_file_is_an_error() -> None:

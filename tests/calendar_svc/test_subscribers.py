@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 
 import pytest
+from flask import Flask
 from icalendar import Calendar
 
-from calendar_svc.app import create_app
-from tests.conftest import SAMPLE, Run
+from tests.conftest import Run, Runner
 
 EMAIL = "desk.officer@example.eu"
-
-
-@pytest.fixture
-def imported(run: Run) -> Run:
-    assert run("init-db").returncode == 0
-    assert run("ingest", str(SAMPLE), "--now", "2024-02-07").returncode == 0
-    return run
 
 
 def token_of(output: str) -> str:
@@ -99,13 +93,12 @@ def test_token_prints_https_then_webcal_links_and_instructions(imported: Run) ->
 
 
 def test_a_new_token_revokes_the_old_one_and_revoke_leaves_none(
-    imported: Run, database: str
+    imported: Runner, app_on: Callable[[str], Flask]
 ) -> None:
     imported("subscribers", "add", EMAIL, "--section", "serbia")
     first = token_of(imported("subscribers", "token", EMAIL).stdout)
     kept = token_of(imported("subscribers", "token", EMAIL, "--keep-others").stdout)
-    app = create_app({"database": {"url": database}})
-    client = app.test_client()
+    client = app_on(imported.database).test_client()
     for token in (first, kept):
         assert client.get(f"/feeds/{token}/mine.ics").status_code == 200
     replaced = imported("subscribers", "token", EMAIL)
@@ -120,10 +113,12 @@ def test_a_new_token_revokes_the_old_one_and_revoke_leaves_none(
     assert client.get(f"/feeds/{new}/mine.ics").status_code == 404
 
 
-def test_removing_a_subscriber_closes_their_feeds(imported: Run, database: str) -> None:
+def test_removing_a_subscriber_closes_their_feeds(
+    imported: Runner, app_on: Callable[[str], Flask]
+) -> None:
     imported("subscribers", "add", EMAIL, "--all")
     token = token_of(imported("subscribers", "token", EMAIL).stdout)
-    client = create_app({"database": {"url": database}}).test_client()
+    client = app_on(imported.database).test_client()
     assert client.get(f"/feeds/{token}/all.ics").status_code == 200
     imported("subscribers", "remove", EMAIL)
     assert client.get(f"/feeds/{token}/all.ics").status_code == 404

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 
 import pytest
+from flask import Flask
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from calendar_svc.app import create_app
-from models import SchedulerHeartbeat, Subscriber, make_engine
+from models import SchedulerHeartbeat, Subscriber
 from notifications.jobs import beat
-from tests.conftest import SAMPLE, Run
+from tests.conftest import SAMPLE, Run, services_of
 from tests.smtp import SmtpServer
 
 EMAIL = "desk@example.eu"
@@ -98,10 +98,12 @@ def test_digest_preview_and_send(imported: Run, smtp: SmtpServer) -> None:
     assert [str(m["Subject"]) for m in smtp.inbox.messages] == [preview.stdout.splitlines()[0][9:]]
 
 
-def test_the_unsubscribe_link_asks_then_unsubscribes(imported: Run, database: str) -> None:
-    app = create_app({"database": {"url": database}})
+def test_the_unsubscribe_link_asks_then_unsubscribes(
+    imported: Run, database: str, app_on: Callable[[str], Flask]
+) -> None:
+    app = app_on(database)
     client = app.test_client()
-    with Session(make_engine(database)) as session:
+    with services_of(app).session_factory() as session:
         token = session.scalar(select(Subscriber.unsubscribe_token).filter_by(email=EMAIL))
     assert token
     page = client.get(f"/unsubscribe/{token}")
@@ -119,8 +121,9 @@ def test_the_unsubscribe_link_asks_then_unsubscribes(imported: Run, database: st
 
 
 def test_check_reports_scheduler_mail_and_failures(
-    imported: Run, database: str, smtp: SmtpServer
+    imported: Run, database: str, smtp: SmtpServer, app_on: Callable[[str], Flask]
 ) -> None:
+    sessions = services_of(app_on(database)).session_factory
     unhealthy = imported("check", "--now", "2024-02-06T08:00:00+00:00")
     assert unhealthy.returncode == 1
     assert unhealthy.stdout.splitlines() == [
@@ -132,7 +135,7 @@ def test_check_reports_scheduler_mail_and_failures(
     ]
     assert unhealthy.stderr == "Error: not healthy: scheduler, mail\n"
     started = dt.datetime(2024, 2, 6, 7, 0, tzinfo=dt.UTC)
-    with Session(make_engine(database)) as session, session.begin():
+    with sessions.begin() as session:
         beat(session, name="host:123", started_at=started, now=started + dt.timedelta(minutes=59))
     healthy = imported("check", "--now", "2024-02-06T08:00:00+00:00", env=smtp.env)
     assert healthy.returncode == 0, healthy.stderr
@@ -141,5 +144,5 @@ def test_check_reports_scheduler_mail_and_failures(
     stale = imported("check", "--now", "2024-02-06T09:00:00+00:00", env=smtp.env)
     assert stale.returncode == 1
     assert "scheduler: silent (host:123, last heartbeat 3660 s ago)" in stale.stdout
-    with Session(make_engine(database)) as session:
+    with sessions() as session:
         assert session.scalars(select(SchedulerHeartbeat.name)).all() == ["host:123"]

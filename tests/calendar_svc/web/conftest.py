@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from feeds.tokens import issue_token
 from models import Event, Role, Section
 from models.migrate import upgrade
 from tests.conftest import MAX_BYTES, SAMPLE, SECRET, services_of
+from tests.databases import KINDS, fresh_database
 
 PASSWORD = "correct horse battery staple"
 VIEWER, EDITOR, ADMIN = "viewer@example.eu", "editor@example.eu", "admin@example.eu"
@@ -74,48 +75,62 @@ class Site:
             ).one()
 
 
-@pytest.fixture(scope="session")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """The database file every web test starts from, and the editor's feed token."""
-    path = tmp_path_factory.mktemp("web") / "seed.sqlite3"
-    app = create_app({"database": {"url": f"sqlite:///{path}"}})
-    engine = services_of(app).engine
-    upgrade(engine)
-    with app.app_context(), services().session_factory.begin() as session:
-        source = read_source(SAMPLE, max_bytes=MAX_BYTES)
-        import_note(session, source, load_note(source), now=START)
-        for email, role in ((VIEWER, Role.VIEWER), (EDITOR, Role.EDITOR), (ADMIN, Role.ADMIN)):
-            add_user(
-                session,
-                email,
-                name=role.value.title(),
-                role=role,
-                password=PASSWORD,
-                now=START,
+@dataclass(frozen=True)
+class Seed:
+    """The database every web test starts from (copied for each), and the editor's feed token."""
+
+    kind: str
+    url: str
+    feed_token: str
+
+
+@pytest.fixture(scope="session", params=KINDS)
+def seeded(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Seed]:
+    with fresh_database(request.param, tmp_path_factory.mktemp("web")) as url:
+        app = create_app({"database": {"url": url}})
+        engine = services_of(app).engine
+        upgrade(engine)
+        with app.app_context(), services().session_factory.begin() as session:
+            source = read_source(SAMPLE, max_bytes=MAX_BYTES)
+            import_note(session, source, load_note(source), now=START)
+            for email, role in ((VIEWER, Role.VIEWER), (EDITOR, Role.EDITOR), (ADMIN, Role.ADMIN)):
+                add_user(
+                    session,
+                    email,
+                    name=role.value.title(),
+                    role=role,
+                    password=PASSWORD,
+                    now=START,
+                )
+            subscriber = add_subscriber(
+                session, EDITOR, now=START, name="Editor", sections=["serbia", "montenegro"]
             )
-        subscriber = add_subscriber(
-            session, EDITOR, now=START, name="Editor", sections=["serbia", "montenegro"]
-        )
-        token = issue_token(session, subscriber, secret=SECRET, now=START)
-    engine.dispose()  # closes the last connection: the WAL is folded into the file
-    return path, token
+            token = issue_token(session, subscriber, secret=SECRET, now=START)
+        # No connection may stay open: SQLite folds its WAL into the file, and
+        # PostgreSQL copies a template only while nobody is connected to it.
+        engine.dispose()
+        yield Seed(request.param, url, token)
 
 
-def make_site(seeded: tuple[Path, str], folder: Path, **overrides: Any) -> Site:
-    seed, token = seeded
-    shutil.copy(seed, folder / "site.sqlite3")
-    clock = Clock()
-    settings = {"database": {"url": f"sqlite:///{folder / 'site.sqlite3'}"}} | overrides
-    app = create_app(settings, clock=clock)
-    app.instance_path = str(folder / "instance")
-    return Site(app, clock, token)
+@contextmanager
+def serve_copy(seed: Seed, folder: Path, **overrides: Any) -> Iterator[Site]:
+    """A site over a fresh copy of the seeded database."""
+    with fresh_database(seed.kind, folder, template=seed.url) as url:
+        clock = Clock()
+        app = create_app({"database": {"url": url}} | overrides, clock=clock)
+        app.instance_path = str(folder / "instance")
+        try:
+            yield Site(app, clock, seed.feed_token)
+        finally:
+            services_of(app).engine.dispose()
 
 
 @pytest.fixture
-def site(seeded: tuple[Path, str], tmp_path: Path) -> Iterator[Site]:
-    site = make_site(seeded, tmp_path)
-    yield site
-    services_of(site.app).engine.dispose()
+def site(seeded: Seed, tmp_path: Path) -> Iterator[Site]:
+    with serve_copy(seeded, tmp_path) as site:
+        yield site
 
 
 @pytest.fixture

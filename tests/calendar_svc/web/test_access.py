@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from calendar_svc.app import create_app
 from calendar_svc.auth import MAX_FAILURES_PER_ACCOUNT
 from models import EventRevision, Subscriber
 from tests.calendar_svc.web.conftest import (
     EDITOR,
     PASSWORD,
     VIEWER,
+    Seed,
     Site,
     csrf_token,
     post,
+    serve_copy,
     sign_in,
 )
 
@@ -156,18 +158,13 @@ def test_session_cookies_are_httponly_and_samesite_lax(client: FlaskClient) -> N
     assert "Secure" not in cookie  # served over http here; see the next test
 
 
-def test_session_cookies_are_secure_when_served_over_https(site: Site) -> None:
-    app = create_app(
-        {
-            "database": {"url": str(site.app.extensions["calendar_svc"].engine.url)},
-            "base_url": "https://cal.example.eu",
-        }
-    )
-    client = app.test_client()
-    token = csrf_token(client)
-    response = client.post(
-        "/login", data={"email": VIEWER, "password": PASSWORD, "csrf_token": token}
-    )
+def test_session_cookies_are_secure_when_served_over_https(seeded: Seed, tmp_path: Path) -> None:
+    with serve_copy(seeded, tmp_path, base_url="https://cal.example.eu") as site:
+        client = site.app.test_client()
+        token = csrf_token(client)
+        response = client.post(
+            "/login", data={"email": VIEWER, "password": PASSWORD, "csrf_token": token}
+        )
     assert response.status_code == 302
     assert "; Secure" in response.headers["Set-Cookie"]
 

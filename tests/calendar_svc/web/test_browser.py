@@ -8,9 +8,7 @@ dashboard, a section's timeline and an event page go to ``test-artifacts/``.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,15 +22,14 @@ from werkzeug.serving import make_server
 from calendar_svc.app import notification_config
 from models import Subscriber
 from notifications.jobs import runtime, send_digests
-from tests.calendar_svc.web.conftest import EDITOR, PASSWORD, VIEWER, Site, make_site
+from tests.calendar_svc.web.conftest import EDITOR, PASSWORD, VIEWER, Seed, Site, serve_copy
 from tests.calendar_svc.web.test_pages import JRC
 from tests.conftest import V2, services_of
 from tests.smtp import SmtpServer
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
-CHROMIUM = (
-    os.environ.get("CALENDAR_SVC_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-)
+#: Debian's package (apt-get install chromium); Playwright downloads no browser.
+CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
@@ -44,27 +41,22 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def live(seeded: tuple[Path, str], tmp_path: Path, smtp: SmtpServer) -> Iterator[Site]:
+def live(seeded: Seed, tmp_path: Path, smtp: SmtpServer) -> Iterator[Site]:
     """The site served over HTTP; its base URL (in links and mails) is where it is served."""
     holder: dict[str, Any] = {}
     server = make_server(
         "127.0.0.1", 0, lambda env, start: holder["app"](env, start), threaded=True
     )
     url = f"http://127.0.0.1:{server.server_port}"
-    site = make_site(
-        seeded,
-        tmp_path,
-        base_url=url,
-        smtp={"host": "127.0.0.1", "port": smtp.port, "security": "none"},
-    )
-    site.url = url
-    holder["app"] = site.app
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield site
-    server.shutdown()
-    thread.join(timeout=10)
-    services_of(site.app).engine.dispose()
+    smtp_settings = {"host": "127.0.0.1", "port": smtp.port, "security": "none"}
+    with serve_copy(seeded, tmp_path, base_url=url, smtp=smtp_settings) as site:
+        site.url = url
+        holder["app"] = site.app
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield site
+        server.shutdown()
+        thread.join(timeout=10)
 
 
 @pytest.fixture

@@ -1,0 +1,188 @@
+"""Logs as ``[logging]`` says, text or JSON lines, with no token or password in them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import make_url
+
+from calendar_svc import logs
+from calendar_svc.settings import LoggingSettings, load_settings
+from models import derive_token
+from tests.conftest import SECRET, FeedSite, Run, services_of
+
+FEED_TOKEN = derive_token(SECRET, "nonce-of-the-log-test")
+UNSUBSCRIBE_TOKEN = secrets.token_urlsafe(24)
+API_TOKEN = secrets.token_urlsafe(32)
+DATABASE_PASSWORD = "pg-pass/word-9f3a"
+DATABASE_URL = f"postgresql+psycopg://calendar_svc:{DATABASE_PASSWORD}@db.internal/calendar_svc"
+SECRETS = (FEED_TOKEN, UNSUBSCRIBE_TOKEN, API_TOKEN, DATABASE_PASSWORD)
+
+
+@pytest.fixture
+def configure() -> Iterator[Any]:
+    """Configure logging as a test says; the default configuration again afterwards."""
+    yield lambda fmt: logs.configure(LoggingSettings(format=fmt, level="INFO"))
+    logs.configure(load_settings().logging)
+
+
+def log_every_kind_of_secret() -> None:
+    log = logging.getLogger("tests.logs")
+    log.info(
+        "feed https://cal.example.eu/feeds/%s/all.ics, unsubscribe /unsubscribe/%s, database %s",
+        FEED_TOKEN,
+        UNSUBSCRIBE_TOKEN,
+        DATABASE_URL,
+    )
+    log.warning("API request with header Authorization: Bearer %s", API_TOKEN)
+    try:
+        raise ConnectionError(f"cannot reach {DATABASE_URL}")
+    except ConnectionError:
+        log.exception("database down")
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_tokens_and_passwords_are_redacted_in_both_formats(
+    fmt: str, configure: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure(fmt)
+    log_every_kind_of_secret()
+    err = capsys.readouterr().err
+    for secret in SECRETS:
+        assert secret not in err
+    assert "/feeds/<redacted>/all.ics" in err
+    assert "/unsubscribe/<redacted>" in err
+    # As SQLAlchemy itself shows a URL without its password.
+    assert make_url(DATABASE_URL).render_as_string(hide_password=True) in err
+    assert "Authorization: Bearer <redacted>" in err
+    assert "ConnectionError: cannot reach postgresql+psycopg://calendar_svc:***@" in err
+
+
+def test_json_logs_are_one_object_a_line(
+    configure: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure("json")
+    log_every_kind_of_secret()
+    entries = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert [(e["level"], e["logger"]) for e in entries] == [
+        ("INFO", "tests.logs"),
+        ("WARNING", "tests.logs"),
+        ("ERROR", "tests.logs"),
+    ]
+    for entry in entries:
+        assert dt.datetime.fromisoformat(entry["time"]).utcoffset() == dt.timedelta(0)
+    assert entries[0]["message"].startswith("feed https://cal.example.eu/feeds/<redacted>/all.ics")
+    assert entries[2]["message"] == "database down"
+    assert entries[2]["exception"].startswith("Traceback (most recent call last):")
+    assert entries[2]["exception"].endswith("calendar_svc:***@db.internal/calendar_svc")
+    assert "exception" not in entries[0]
+
+
+@pytest.mark.usefixtures("configure")
+def test_the_logging_level_is_applied(capsys: pytest.CaptureFixture[str]) -> None:
+    logs.configure(LoggingSettings(format="text", level="warning"))
+    logging.getLogger("tests.logs").info("not shown")
+    logging.getLogger("tests.logs").warning("shown")
+    err = capsys.readouterr().err
+    assert "not shown" not in err
+    assert " WARNING tests.logs: shown" in err
+
+
+def calendar_svc() -> str:
+    script = shutil.which("calendar-svc", path=str(Path(sys.executable).parent))
+    assert script is not None
+    return script
+
+
+def test_a_command_writes_json_lines_on_stderr(run: Run, database: str, tmp_path: Path) -> None:
+    """The scheduler, a real process, logs JSON from its start to its SIGTERM."""
+    assert run("init-db").returncode == 0
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALENDAR_SVC_")} | {
+        "CALENDAR_SVC_SECRET_KEY": SECRET.decode(),
+        "CALENDAR_SVC_LOGGING_FORMAT": "json",
+    }
+    with subprocess.Popen(
+        [calendar_svc(), "--db", database, "scheduler"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as scheduler:
+        assert scheduler.stderr is not None
+        # Should it never log, it is killed, its stderr ends and the test fails.
+        watchdog = threading.Timer(60, scheduler.kill)
+        watchdog.start()
+        try:
+            lines = []
+            for line in scheduler.stderr:
+                lines.append(line)
+                # Stopped once the jobs of its start have run and it waits for
+                # the next: a SIGTERM in the middle of APScheduler handing out
+                # jobs can make it fail (JobLookupError), not the logging.
+                if "executed successfully" in line:
+                    break
+            scheduler.send_signal(signal.SIGTERM)
+            lines += scheduler.stderr.read().splitlines()
+            scheduler.wait(timeout=60)
+        finally:
+            watchdog.cancel()
+            if scheduler.poll() is None:  # the test failed above: leave nothing running
+                scheduler.kill()
+    assert scheduler.returncode == 0, "\n".join(lines)
+    entries = [json.loads(line) for line in lines]
+    for entry in entries:
+        assert {"time", "level", "logger", "message"} <= set(entry)
+    messages = {(e["logger"], e["message"]) for e in entries}
+    assert ("apscheduler.scheduler", "Scheduler started") in messages
+    assert any(
+        logger == "notifications.scheduler" and message.startswith("scheduler stopping")
+        for logger, message in messages
+    )
+
+
+def test_gunicorn_logs_json_without_tokens(feed_site: FeedSite, tmp_path: Path) -> None:
+    """gunicorn's access log takes the app's format once a worker has loaded the app."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    access_log = tmp_path / "access.log"
+    database = services_of(feed_site.app).engine.url.render_as_string(hide_password=False)
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gunicorn")), "--workers", "1",
+         "--bind", f"fd://{listener.fileno()}", "--access-logfile", str(access_log),
+         "calendar_svc:create_app()"],
+        env=os.environ | {
+            "CALENDAR_SVC_DATABASE_URL": database,
+            "CALENDAR_SVC_LOGGING_FORMAT": "json",
+        },
+        pass_fds=(listener.fileno(),),
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}/feeds/{feed_site.token}/section/serbia.ics"
+        with urllib.request.urlopen(url, timeout=60) as response:
+            assert response.status == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        listener.close()
+    text = access_log.read_text()
+    assert feed_site.token not in text
+    [entry] = [json.loads(line) for line in text.splitlines()]
+    assert (entry["level"], entry["logger"]) == ("INFO", "gunicorn.access")
+    assert '"GET /feeds/<redacted>/section/serbia.ics HTTP/1.1" 200' in entry["message"]

@@ -1,0 +1,71 @@
+"""The databases the tests run on: SQLite always, PostgreSQL when one is named.
+
+``CALENDAR_SVC_TEST_DATABASE_URL`` names a PostgreSQL database (``.ci/run``
+sets it to the server on 127.0.0.1:5432). Then every database test runs on
+both: fixtures are parametrised over :data:`KINDS`. Tests that need a whole
+database of their own (commands, processes, the web app) get one from
+:func:`fresh_database`: a new SQLite file, or a new database created on the
+server (optionally from a template) and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, make_url, text
+
+ENV = "CALENDAR_SVC_TEST_DATABASE_URL"
+SERVER_URL = os.environ.get(ENV, "")
+KINDS = ("sqlite", "postgresql") if SERVER_URL else ("sqlite",)
+
+
+def check_server() -> str | None:
+    """Why the named server cannot be used, or None when it can (or none is named)."""
+    if not SERVER_URL:
+        return None
+    url = make_url(SERVER_URL)
+    if url.get_backend_name() != "postgresql":
+        return f"{ENV} must name a PostgreSQL database, not {url.get_backend_name()}"
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:  # any failure to connect is the answer
+        return f"{ENV} names a server that cannot be reached: {str(exc).splitlines()[0]}"
+    finally:
+        engine.dispose()
+    return None
+
+
+@contextmanager
+def fresh_database(kind: str, folder: Path, *, template: str | None = None) -> Iterator[str]:
+    """The URL of a new database, empty or a copy of ``template`` (a URL of the same kind).
+
+    SQLite: a file in ``folder``. PostgreSQL: ``CREATE DATABASE ... TEMPLATE``
+    on the named server, dropped (with its connections) afterwards.
+    """
+    if kind == "sqlite":
+        path = folder / f"db-{secrets.token_hex(4)}.sqlite3"
+        if template is not None:
+            shutil.copy(make_url(template).database, path)
+        yield f"sqlite:///{path}"
+        return
+    server = make_url(SERVER_URL)
+    name = f"calendar_svc_test_{secrets.token_hex(6)}"
+    source = f' TEMPLATE "{make_url(template).database}"' if template else ""
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"{source}'))
+        try:
+            yield server.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
