@@ -9,7 +9,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -24,7 +23,7 @@ from sqlalchemy import make_url
 from calendar_svc import logs
 from calendar_svc.settings import LoggingSettings, load_settings
 from models import derive_token
-from tests.conftest import SECRET, FeedSite, Run, services_of
+from tests.conftest import SECRET, FeedSite, Run, gunicorn, services_of
 
 FEED_TOKEN = derive_token(SECRET, "nonce-of-the-log-test")
 UNSUBSCRIBE_TOKEN = secrets.token_urlsafe(24)
@@ -158,29 +157,13 @@ def test_a_command_writes_json_lines_on_stderr(run: Run, database: str, tmp_path
 
 def test_gunicorn_logs_json_without_tokens(feed_site: FeedSite, tmp_path: Path) -> None:
     """gunicorn's access log takes the app's format once a worker has loaded the app."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
     access_log = tmp_path / "access.log"
     database = services_of(feed_site.app).engine.url.render_as_string(hide_password=False)
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "--workers", "1",
-         "--bind", f"fd://{listener.fileno()}", "--access-logfile", str(access_log),
-         "calendar_svc:create_app()"],
-        env=os.environ | {
-            "CALENDAR_SVC_DATABASE_URL": database,
-            "CALENDAR_SVC_LOGGING_FORMAT": "json",
-        },
-        pass_fds=(listener.fileno(),),
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        url = f"http://127.0.0.1:{port}/feeds/{feed_site.token}/section/serbia.ics"
+    app = ("--workers", "1", "--access-logfile", str(access_log), "calendar_svc:create_app()")
+    with gunicorn(database, *app, env={"CALENDAR_SVC_LOGGING_FORMAT": "json"}) as base:
+        url = f"{base}/feeds/{feed_site.token}/section/serbia.ics"
         with urllib.request.urlopen(url, timeout=60) as response:
             assert response.status == 200
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        listener.close()
     text = access_log.read_text()
     assert feed_site.token not in text
     [entry] = [json.loads(line) for line in text.splitlines()]

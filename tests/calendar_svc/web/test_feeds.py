@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import secrets
 import urllib.request
+from pathlib import Path
 
 import pytest
 from icalendar import Calendar
 
 from calendar_svc.web.errors import NOT_FOUND_BODY
-from tests.conftest import FeedSite
+from tests.conftest import FeedSite, gunicorn, services_of
 
 
 @pytest.fixture
@@ -124,37 +125,14 @@ def test_tokens_never_reach_the_request_log(
     assert live_site.revoked_token not in text
 
 
-def test_tokens_never_reach_gunicorns_access_log(feed_site: FeedSite, tmp_path) -> None:
-    import os
-    import socket
-    import subprocess
-    import sys
-    import urllib.request
-    from pathlib import Path
-
-    from tests.conftest import services_of
-
-    # gunicorn serves a socket made here: requests wait in its backlog until
-    # gunicorn is up, so nothing has to poll for it.
-    listener = socket.create_server(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
+def test_tokens_never_reach_gunicorns_access_log(feed_site: FeedSite, tmp_path: Path) -> None:
     log = tmp_path / "access.log"
-    database = str(services_of(feed_site.app).engine.url)
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "--workers", "1",
-         "--bind", f"fd://{listener.fileno()}", "--access-logfile", str(log),
-         "calendar_svc:create_app()"],
-        env=os.environ | {"CALENDAR_SVC_DATABASE_URL": database},
-        pass_fds=(listener.fileno(),),
-    )  # fmt: skip
-    try:
-        url = f"http://127.0.0.1:{port}/feeds/{feed_site.token}/section/serbia.ics"
+    database = services_of(feed_site.app).engine.url.render_as_string(hide_password=False)
+    app = ("--workers", "1", "--access-logfile", str(log), "calendar_svc:create_app()")
+    with gunicorn(database, *app) as base:
+        url = f"{base}/feeds/{feed_site.token}/section/serbia.ics"
         with urllib.request.urlopen(url, timeout=60) as response:
             assert response.status == 200
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        listener.close()
     text = log.read_text()
     assert "/feeds/<redacted>/section/serbia.ics" in text
     assert feed_site.token not in text

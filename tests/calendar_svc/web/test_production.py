@@ -4,22 +4,16 @@ that every worker brings up to date when the data changes under them."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import socket
-import subprocess
-import sys
 import urllib.request
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from icalendar import Calendar, Event
 
 from tests.calendar_svc.test_subscribers import token_of
-from tests.conftest import V2, Runner
+from tests.conftest import V2, Runner, gunicorn
 
 WORKERS = 2
 #: The end of an access log line in the format asked for: "<pid> status etag".
@@ -35,27 +29,6 @@ class Answer:
     pid: int
     status: int
     etag: str
-
-
-@contextmanager
-def production(database: str, log: Path) -> Iterator[str]:
-    """``gunicorn -c python:calendar_svc.server`` as documented, on a socket made here
-    (requests wait in its backlog until gunicorn is up, so nothing polls for it)."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "-c", "python:calendar_svc.server",
-         "--bind", f"fd://{listener.fileno()}", "--access-logfile", str(log),
-         "--access-logformat", "%(p)s %(s)s %({etag}o)s"],
-        env=os.environ
-        | {"CALENDAR_SVC_DATABASE_URL": database, "CALENDAR_SVC_SERVER_WORKERS": str(WORKERS)},
-        pass_fds=(listener.fileno(),),
-    )  # fmt: skip
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
-        listener.close()
 
 
 def answers(log: Path) -> list[Answer]:
@@ -92,7 +65,10 @@ def test_gunicorn_runs_the_configured_workers_and_each_sees_a_new_note(
     assert run("subscribers", "add", "desk@example.eu", "--section", "serbia").returncode == 0
     token = token_of(run("subscribers", "token", "desk@example.eu").stdout)
     log = tmp_path / "access.log"
-    with production(imported.database, log) as base:
+    options = ("-c", "python:calendar_svc.server", "--access-logfile", str(log),
+               "--access-logformat", "%(p)s %(s)s %({etag}o)s")  # fmt: skip
+    workers = {"CALENDAR_SVC_SERVER_WORKERS": str(WORKERS)}
+    with gunicorn(imported.database, *options, env=workers) as base:
         url = f"{base}/feeds/{token}/section/serbia.ics"
         before = fetch_until_every_worker_answered(url, log)
         assert jrc(url)["STATUS"] == "TENTATIVE"
