@@ -14,11 +14,10 @@ import contextlib
 import datetime as dt
 import functools
 import os
-import secrets
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import create_engine, make_url, text
@@ -29,6 +28,7 @@ from calendar_svc.ingest.importer import import_note, load_note
 from calendar_svc.ingest.source import read_source
 from models import make_engine
 from models.migrate import upgrade
+from tests.databases import fresh_database
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "tests" / "data" / "note_5484_24.txt"
@@ -61,34 +61,6 @@ def check_server() -> None:
             f"bench: PostgreSQL at {url.render_as_string(hide_password=True)} cannot be reached:"
             f" {reason}; start it or set {SERVER_ENV}"
         ) from None
-
-
-@contextlib.contextmanager
-def sqlite_database(workdir: Path) -> Iterator[str]:
-    """A new file in ``workdir``, left for the temporary folder to remove."""
-    yield f"sqlite:///{workdir / f'bench-{time.monotonic_ns()}.sqlite3'}"
-
-
-@contextlib.contextmanager
-def postgres_database() -> Iterator[str]:
-    """A new database on the server, dropped with its connections afterwards.
-
-    A new database (not a truncated one) so every run starts as cold as the
-    SQLite runs, which get a new file.
-    """
-    server = make_url(server_url())
-    name = f"bench_{secrets.token_hex(6)}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield server.set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 def ingest_once(path: Path, url: str) -> tuple[float, int]:
@@ -143,9 +115,12 @@ def run(runs_1x: int = 7, runs_100x: int = 3) -> list[dict[str, object]]:
         big = workdir / "note_100x.txt"
         big.write_text(replicate(SAMPLE, 100), encoding="utf-8")
         notes = {1: SAMPLE, 100: big}
-        sqlite = functools.partial(sqlite_database, workdir)
+        sqlite = functools.partial(fresh_database, "sqlite", workdir)
         return rows_for("SQLite", sqlite, notes, runs) + rows_for(
-            "PostgreSQL", postgres_database, notes, runs
+            "PostgreSQL",
+            functools.partial(fresh_database, "postgresql", workdir, server=server_url()),
+            notes,
+            runs,
         )
 
 

@@ -5,16 +5,13 @@ commit, claim what is ready and commit, then for each claimed row build the
 mail from the event as it stands, send it, and mark the row. Sending happens
 outside any transaction; each mark is its own.
 
-The scheduler adds these jobs by text reference with one argument, a dict of
-plain values (:func:`runtime` documents its keys), and reads the clock when a
-job starts: the only clock reads of this package besides ``scheduler``.
+Nothing here reads the clock: ``notifications.scheduler`` does, when one of
+its jobs starts, and passes ``now`` in.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import socket
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -239,31 +236,3 @@ def runtime(config: dict[str, Any]) -> Iterator[Runtime]:
         )
     finally:
         engine.dispose()
-
-
-def run_reminder_pass(config: dict[str, Any]) -> None:
-    with runtime(config) as rt:
-        reminder_pass(rt.sessions, rt.mailer, now=dt.datetime.now(dt.UTC), settings=rt.settings)
-
-
-def run_digest(config: dict[str, Any]) -> None:
-    """This week's digests, once their time has come. Also run when the scheduler
-    starts: a digest missed while no scheduler ran goes out then (once, the ledger sees to it)."""
-    with runtime(config) as rt:
-        now = dt.datetime.now(dt.UTC)
-        if now >= rt.settings.schedule.moment(now):
-            send_digests(rt.sessions, rt.mailer, now=now, settings=rt.settings)
-
-
-def run_heartbeat(config: dict[str, Any], started_at: str) -> None:
-    with runtime(config) as rt, rt.sessions.begin() as session:
-        beat(
-            session,
-            name=process_name(),
-            started_at=dt.datetime.fromisoformat(started_at),
-            now=dt.datetime.now(dt.UTC),
-        )
-
-
-def process_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"

@@ -5,7 +5,8 @@ Three jobs with fixed ids, added by text reference with plain arguments and
 digest, and a heartbeat. Each also runs once at start: the catch-up after
 downtime. The job store is in memory, never shared between processes:
 several scheduler processes can run, the ledger's unique key keeps every
-mail single. Missed runs are coalesced into one. SIGTERM stops it cleanly
+mail single. The jobs read the clock as they start: the only clock reads
+of the package. Missed runs are coalesced into one. SIGTERM stops it cleanly
 (:mod:`notifications.shutdown`).
 """
 
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import socket
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -20,7 +23,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from notifications import shutdown
-from notifications.jobs import run_heartbeat
+from notifications.jobs import beat, reminder_pass, runtime, send_digests
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +38,7 @@ def build_scheduler(
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
     )
     scheduler.add_job(
-        "notifications.jobs:run_reminder_pass",
+        "notifications.scheduler:run_reminder_pass",
         IntervalTrigger(minutes=pass_minutes),
         id="reminder-pass",
         kwargs={"config": config},
@@ -44,7 +47,7 @@ def build_scheduler(
     )
     hour, minute = digest["time"].split(":")
     scheduler.add_job(
-        "notifications.jobs:run_digest",
+        "notifications.scheduler:run_digest",
         CronTrigger(
             day_of_week=digest["day"],
             hour=int(hour),
@@ -57,7 +60,7 @@ def build_scheduler(
         replace_existing=True,
     )
     scheduler.add_job(
-        "notifications.jobs:run_heartbeat",
+        "notifications.scheduler:run_heartbeat",
         IntervalTrigger(seconds=60),
         id="heartbeat",
         kwargs={"config": config, "started_at": now.isoformat()},
@@ -65,6 +68,34 @@ def build_scheduler(
         replace_existing=True,
     )
     return scheduler
+
+
+def run_reminder_pass(config: dict[str, Any]) -> None:
+    with runtime(config) as rt:
+        reminder_pass(rt.sessions, rt.mailer, now=dt.datetime.now(dt.UTC), settings=rt.settings)
+
+
+def run_digest(config: dict[str, Any]) -> None:
+    """This week's digests, once their time has come. Also run when the scheduler
+    starts: a digest missed while no scheduler ran goes out then (once, the ledger sees to it)."""
+    with runtime(config) as rt:
+        now = dt.datetime.now(dt.UTC)
+        if now >= rt.settings.schedule.moment(now):
+            send_digests(rt.sessions, rt.mailer, now=now, settings=rt.settings)
+
+
+def run_heartbeat(config: dict[str, Any], started_at: str) -> None:
+    with runtime(config) as rt, rt.sessions.begin() as session:
+        beat(
+            session,
+            name=process_name(),
+            started_at=dt.datetime.fromisoformat(started_at),
+            now=dt.datetime.now(dt.UTC),
+        )
+
+
+def process_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def run(config: dict[str, Any], *, pass_minutes: int) -> None:

@@ -43,11 +43,14 @@ def check_server() -> str | None:
 
 
 @contextmanager
-def fresh_database(kind: str, folder: Path, *, template: str | None = None) -> Iterator[str]:
+def fresh_database(
+    kind: str, folder: Path, *, template: str | None = None, server: str = SERVER_URL
+) -> Iterator[str]:
     """The URL of a new database, empty or a copy of ``template`` (a URL of the same kind).
 
     SQLite: a file in ``folder``. PostgreSQL: ``CREATE DATABASE ... TEMPLATE``
-    on the named server, dropped (with its connections) afterwards.
+    on ``server`` (the named one unless said), dropped (with its connections)
+    afterwards. The benchmarks use it too.
     """
     if kind == "sqlite":
         path = folder / f"db-{secrets.token_hex(4)}.sqlite3"
@@ -55,15 +58,15 @@ def fresh_database(kind: str, folder: Path, *, template: str | None = None) -> I
             shutil.copy(make_url(template).database, path)
         yield f"sqlite:///{path}"
         return
-    server = make_url(SERVER_URL)
+    server_url = make_url(server)
     name = f"calendar_svc_test_{secrets.token_hex(6)}"
     source = f' TEMPLATE "{make_url(template).database}"' if template else ""
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"{source}'))
         try:
-            yield server.set(database=name).render_as_string(hide_password=False)
+            yield server_url.set(database=name).render_as_string(hide_password=False)
         finally:
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
