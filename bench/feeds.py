@@ -34,8 +34,8 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from calendar_svc.ingest.importer import import_note, load_note
-from calendar_svc.ingest.source import read_source
+from calendar_svc.ingest.importer import import_note
+from calendar_svc.ingest.source import load_note, read_source
 from calendar_svc.subscribers import add_subscriber
 from feeds.tokens import issue_token
 from models import Section, make_engine

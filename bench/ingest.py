@@ -24,8 +24,8 @@ from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session
 
 from bench.synthetic import replicate
-from calendar_svc.ingest.importer import import_note, load_note
-from calendar_svc.ingest.source import read_source
+from calendar_svc.ingest.importer import import_note
+from calendar_svc.ingest.source import load_note, read_source
 from models import make_engine
 from models.migrate import upgrade
 from tests.databases import fresh_database

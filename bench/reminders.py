@@ -21,8 +21,8 @@ from pathlib import Path
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from calendar_svc.ingest.importer import import_note, load_note
-from calendar_svc.ingest.source import read_source
+from calendar_svc.ingest.importer import import_note
+from calendar_svc.ingest.source import load_note, read_source
 from models import (
     Category,
     Event,

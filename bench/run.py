@@ -10,7 +10,7 @@ import os
 import platform
 from pathlib import Path
 
-from bench import feeds, ingest, pages, reminders
+from bench import feeds, forms, ingest, pages, reminders
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
@@ -62,6 +62,40 @@ def database_ratios(rows: list[dict[str, object]]) -> str:
     return f"PostgreSQL / SQLite: {ratios}."
 
 
+def form_lines(rows: list[dict[str, object]]) -> list[str]:
+    """One line per form of the note, and where a PDF's reading time goes."""
+    lines = [
+        "| ingest by form | median | reading the file | runs | size | rate |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        seconds, reading = float(row["seconds"]), float(row["reading"])  # type: ignore[arg-type]
+        rate = f"{int(row['events']) / seconds:,.0f} events/s"  # type: ignore[call-overload]
+        if "pages" in row:
+            rate += f", {int(row['pages']) / seconds:.1f} pages/s"  # type: ignore[call-overload]
+        lines.append(
+            f"| {row['name']} | {seconds:.2f} s | {reading:.2f} s | {row['runs']}"
+            f" | {int(row['bytes']) / 1000:,.0f} kB | {rate} |"  # type: ignore[call-overload]
+        )
+    pdf = rows[-1]
+    phases = pdf["phases"]  # type: ignore[index]
+    total = sum(phases.values())  # type: ignore[attr-defined]
+    shares = ", ".join(
+        f"{name} {seconds:.2f} s ({100 * seconds / total:.0f}%)"
+        for name, seconds in phases.items()  # type: ignore[attr-defined]
+    )
+    lines += [
+        "",
+        f"Reading the {pdf['pages']}-page PDF with pdfplumber, phase by phase over every page"
+        f" (medians of 3): {shares}. Interpreting is pdfminer running each page's content"
+        " stream and pdfplumber making an object of every character; tables is finding the"
+        " ruled tables from their lines; text is extracting cell and line text. What is left"
+        " of reading (joining pages, footers, cut rows, the note's structure) is the"
+        " difference to the reading column.",
+    ]
+    return lines
+
+
 def feed_lines(rows: list[dict[str, object]]) -> tuple[list[str], list[str]]:
     """One line per figure and peer; and notes naming the peers that give no such answer."""
     lines, notes = [], []
@@ -89,6 +123,7 @@ def main() -> None:
     # benchmarks leave large heaps that the garbage collector would walk.
     page_rows = pages.run()
     rows = ingest.run()
+    form_rows = forms.run()
     lines = [
         "# Benchmark results",
         "",
@@ -100,6 +135,7 @@ def main() -> None:
         "|---|---|---|---|---|---|---|",
     ]
     lines += ingest_lines(rows)
+    lines += ["", *form_lines(form_rows)]
     lines += [
         "",
         "| feeds | app | peer | app / peer |",

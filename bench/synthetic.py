@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from calendar_svc.ingest.note import parse_note
+from calendar_svc.ingest.text import read_text
 
 BODY_START = "Part 1- Bilateral dialogues\n\nA. AFRICAN COUNTRIES"
 
@@ -19,7 +19,7 @@ def replicate(sample: Path, copies: int) -> str:
     text = sample.read_text(encoding="utf-8")
     start = text.index(BODY_START)
     head, body = text[:start], text[start:]
-    headings = {block.heading for block in parse_note(text.split("\n")).sections}
+    headings = {block.heading for block in read_text(text.split("\n")).sections}
     pattern = re.compile(
         r"^(" + "|".join(re.escape(h) for h in sorted(headings, key=len, reverse=True)) + r")$",
         re.M,

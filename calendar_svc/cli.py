@@ -104,7 +104,9 @@ def init_db() -> None:
 
 @click.command("ingest")
 @with_appcontext
-@click.argument("path", type=click.Path(path_type=Path, dir_okay=True))
+@click.argument(
+    "paths", metavar="PATH...", nargs=-1, required=True, type=click.Path(path_type=Path)
+)
 @click.option("--symbol", help="Council document symbol, for a file whose header has none.")
 @click.option(
     "--date",
@@ -116,35 +118,50 @@ def init_db() -> None:
 @click.option("--replace", is_flag=True, help="Accept a corrected re-issue of an imported symbol.")
 @now_option
 def ingest(
-    path: Path,
+    paths: tuple[Path, ...],
     symbol: str | None,
     document_date: dt.datetime | None,
     dry_run: bool,
     replace: bool,
     now: dt.datetime,
 ) -> None:
-    """Import a version of the note and print what changed."""
-    from calendar_svc.app import get_writer_session, services
-    from calendar_svc.ingest.importer import import_note, load_note
-    from calendar_svc.ingest.report import render
-    from calendar_svc.ingest.source import read_source
+    """Import versions of the note (text, PDF or Word) and print what changed.
 
-    source = read_source(path, max_bytes=services().settings.ingest.max_bytes)
-    note = load_note(source)
+    Several files are read first, then imported oldest first by the date in
+    their header, each in a transaction of its own (with --dry-run, all in one
+    that is rolled back).
+    """
+    from calendar_svc.app import get_writer_session, services
+    from calendar_svc.ingest.importer import import_note
+    from calendar_svc.ingest.report import render
+    from calendar_svc.ingest.source import load_note, read_source
+
+    if len(paths) > 1 and (symbol or document_date):
+        raise click.UsageError("--symbol and --date complete the header of one file; give one PATH")
+    limits = services().settings.ingest
+    notes = []
+    for path in paths:
+        source = read_source(path, max_bytes=limits.max_bytes)
+        notes.append((source, load_note(source, max_pages=limits.max_pages)))
+    notes.sort(key=lambda pair: pair[1].document_date or dt.date.max)
     session = get_writer_session()
-    with session.begin():
-        report = import_note(
-            session,
-            source,
-            note,
-            now=now,
-            symbol=symbol,
-            document_date=document_date.date() if document_date else None,
-            replace=replace,
-        )
-        if dry_run:
+    options = {
+        "now": now,
+        "symbol": symbol,
+        "document_date": document_date.date() if document_date else None,
+        "replace": replace,
+    }
+    if dry_run:
+        with session.begin():
+            for source, note in notes:
+                report = import_note(session, source, note, **options)
+                click.echo(render(report, dry_run=True), nl=False)
             session.rollback()
-    click.echo(render(report, dry_run=dry_run), nl=False)
+        return
+    for source, note in notes:
+        with session.begin():
+            report = import_note(session, source, note, **options)
+        click.echo(render(report), nl=False)
 
 
 @click.command("export")

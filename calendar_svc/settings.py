@@ -42,6 +42,13 @@ class DatabaseSettings:
 @dataclass(frozen=True)
 class IngestSettings:
     max_bytes: int
+    #: A PDF with more pages is refused (the note has about 100).
+    max_pages: int
+
+    def __post_init__(self) -> None:
+        for name in ("max_bytes", "max_pages"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"ingest.{name} must be at least 1")
 
 
 @dataclass(frozen=True)

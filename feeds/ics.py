@@ -143,7 +143,7 @@ def _description(entry: FeedEntry, confidence: Confidence) -> str:
     ]
     if entry.outcome:
         lines.append(f"Outcome: {entry.outcome}")
-    if entry.document:
-        lines.append(f"Source: Council document {entry.document}, line {entry.line}")
+    if entry.source is not None:
+        lines.append(f"Source: Council document {entry.source.label}")
     lines.append(f"{entry.section} · {CATEGORY_LABELS[entry.category]}")
     return "\n".join(lines)

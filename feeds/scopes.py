@@ -20,12 +20,14 @@ from models import (
     CATEGORY_LABELS,
     Category,
     Confidence,
+    DocumentFormat,
     DocumentVersion,
     Event,
     Group,
     Occurrence,
     Precision,
     Section,
+    SourceRef,
     Status,
     Subscriber,
     scope_condition,
@@ -70,8 +72,8 @@ class FeedEntry:
     category: Category
     location: str | None
     section: str
-    document: str | None
-    line: int | None
+    #: Where the note has the event's row; None for an event added by hand.
+    source: SourceRef | None
     revision: int
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -145,8 +147,8 @@ def feed_entries(
         conditions.append(Occurrence.end >= today - dt.timedelta(days=query.past_days))
     if query.confidences is not None:
         conditions.append(Event.confidence.in_([c.value for c in query.confidences]))
-    statement: Select[tuple[Occurrence, Event, Section, str | None]] = (
-        select(Occurrence, Event, Section, DocumentVersion.symbol)
+    statement: Select[tuple[Occurrence, Event, Section, str | None, DocumentFormat | None]] = (
+        select(Occurrence, Event, Section, DocumentVersion.symbol, DocumentVersion.format)
         .join(Occurrence.event)
         .join(Event.section)
         .outerjoin(DocumentVersion, Event.document_version_id == DocumentVersion.id)
@@ -167,14 +169,29 @@ def feed_entries(
             category=event.category,
             location=event.location,
             section=section.name,
-            document=symbol,
-            line=event.source_line,
+            source=_source(event, symbol, document_format),
             revision=event.revision,
             created_at=event.created_at,
             updated_at=event.updated_at,
         )
-        for occurrence, event, section, symbol in session.execute(statement)
+        for occurrence, event, section, symbol, document_format in session.execute(statement)
     ]
+
+
+def _source(
+    event: Event, symbol: str | None, document_format: DocumentFormat | None
+) -> SourceRef | None:
+    # From the query's columns: SourceRef.of would load each event's document.
+    if symbol is None or document_format is None:
+        return None
+    return SourceRef(
+        document=symbol,
+        format=document_format,
+        table=event.source_table,
+        row=event.source_row,
+        line=event.source_line,
+        page=event.source_page,
+    )
 
 
 def latest_import(session: Session) -> dt.datetime | None:

@@ -6,7 +6,7 @@ Imports neither Flask nor the other packages: ``feeds``, ``notifications`` and
 
 from models.conflict import EventConflict
 from models.db import Base, make_engine, make_session_factory
-from models.document import DocumentVersion
+from models.document import DocumentFormat, DocumentVersion
 from models.event import (
     CATEGORY_LABELS,
     NOTE_FIELDS,
@@ -21,6 +21,7 @@ from models.ledger import LedgerEntry, LedgerState, Rule, SchedulerHeartbeat
 from models.occurrence import Occurrence
 from models.revision import EventRevision, RevisionKind, data_version
 from models.section import Group, Section, listed_event_counts, section_by_key
+from models.source import SourceRef
 from models.subscriber import (
     FeedToken,
     Subscriber,
@@ -42,6 +43,7 @@ __all__ = [
     "Base",
     "Category",
     "Confidence",
+    "DocumentFormat",
     "DocumentVersion",
     "Event",
     "EventConflict",
@@ -58,6 +60,7 @@ __all__ = [
     "Rule",
     "SchedulerHeartbeat",
     "Section",
+    "SourceRef",
     "Status",
     "Subscriber",
     "SubscriberCategory",

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.db import Base, intpk, str80
+from models.db import Base, intpk, str80, str_enum
+
+
+class DocumentFormat(StrEnum):
+    """The kind of file a version was read from: it says which places a row has
+    (a text file's lines, a PDF's pages; every format has tables and rows)."""
+
+    TEXT = "text"
+    PDF = "pdf"
+    DOCX = "docx"
 
 
 class DocumentVersion(Base):
@@ -23,6 +33,9 @@ class DocumentVersion(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     filename: Mapped[str] = mapped_column(String(500))
     size_bytes: Mapped[int]
+    #: The file the version was read from. Versions imported before formats
+    #: were recorded (migration 0004) were all text files.
+    format: Mapped[DocumentFormat] = mapped_column(str_enum(DocumentFormat, "format"))
     #: "No. prev. doc." from the note's header, when it gives one.
     previous_symbol: Mapped[str | None] = mapped_column(String(80))
     #: The version this one corrects (``ingest --replace``), if any.

@@ -135,8 +135,17 @@ class Event(Base):
     date_note: Mapped[str | None] = mapped_column(String(500))
     #: The latest document version that lists the event (None for one made by hand).
     document_version_id: Mapped[int | None] = mapped_column(ForeignKey("document_versions.id"))
-    #: 1-based line of that document on which the event's table row starts.
+    #: Where the event's row stands in that document (see
+    #: :class:`~models.source.SourceRef`). The n-th (1-based) "Key past and
+    #: upcoming events" table of the document, in reading order; the same for
+    #: the text, PDF and Word forms of one note.
+    source_table: Mapped[int | None]
+    #: 1-based row within that table, the header row not counted.
+    source_row: Mapped[int | None]
+    #: 1-based line on which the row starts (text files only).
     source_line: Mapped[int | None]
+    #: 1-based page on which the row starts (PDF files only).
+    source_page: Mapped[int | None]
     #: The row's lines as they stand in that document.
     source_text: Mapped[text]
     #: Order within the section in that document.

@@ -23,6 +23,12 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(alembic_config(connection), revision)
 
 
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the database back to ``revision`` in one transaction."""
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), revision)
+
+
 def pending_revisions(engine: Engine) -> list[str]:
     """Revisions not yet applied to the database, oldest first."""
     script = ScriptDirectory.from_config(alembic_config())

@@ -29,6 +29,7 @@ from models import (
     Occurrence,
     Precision,
     Rule,
+    SourceRef,
     Status,
     Subscriber,
     current_feed_token,
@@ -238,17 +239,13 @@ def _message(
     subscriber = entry.subscriber
     links = links_for(subscriber, context)
     event = values.get("event")
-    document = event.document_version if isinstance(event, Event) else None
+    source = SourceRef.of(event) if isinstance(event, Event) else None
     page = {
         "subscriber": subscriber,
         "links": links,
         "event_url": f"{context.base_url}/events/{event.uid}" if isinstance(event, Event) else None,
         "category": CATEGORY_LABELS[event.category] if isinstance(event, Event) else None,
-        "source": (
-            f"Council document {document.symbol}, line {event.source_line}"
-            if document is not None and isinstance(event, Event)
-            else None
-        ),
+        "source": f"Council document {source.label}" if source is not None else None,
         "window_text": window_text,
         **values,
     }

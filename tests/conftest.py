@@ -29,9 +29,9 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.serving import make_server
 
-from calendar_svc.ingest.importer import import_note, load_note
+from calendar_svc.ingest.importer import import_note
 from calendar_svc.ingest.report import ImportReport
-from calendar_svc.ingest.source import read_source
+from calendar_svc.ingest.source import load_note, read_source
 from models import make_engine
 from models.migrate import upgrade
 from tests.databases import KINDS, check_server, fresh_database

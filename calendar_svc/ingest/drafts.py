@@ -37,7 +37,12 @@ class EventDraft:
     section: SectionIdentity
     #: Order of the row within its section's table (0-based).
     position: int
-    line: int
+    #: Where the row stands: the n-th table and its row (1-based, reading
+    #: order), and the line (text) or page (PDF) on which it starts.
+    table: int
+    row: int
+    line: int | None
+    page: int | None
     source_text: str
     raw_date: str
     title: str
@@ -109,7 +114,10 @@ def _draft(
     return EventDraft(
         section=section,
         position=position,
+        table=row.table,
+        row=row.number,
         line=row.line,
+        page=row.page,
         source_text=row.text,
         raw_date=" ".join(row.date.split()),
         title=title,

@@ -22,7 +22,7 @@ from calendar_svc.changes import change_labels, differences, snapshot_values
 from calendar_svc.ingest.drafts import EventDraft, draft_events
 from calendar_svc.ingest.errors import DocumentConflict, UnreadableDocument
 from calendar_svc.ingest.matching import Candidate, Incoming, is_settled, match
-from calendar_svc.ingest.note import Note, parse_note
+from calendar_svc.ingest.note import Note
 from calendar_svc.ingest.report import EventChange, ImportReport
 from calendar_svc.ingest.sections import SectionIdentity
 from calendar_svc.ingest.source import SourceFile
@@ -41,6 +41,7 @@ from models import (
     Status,
     confidence_of,
 )
+from models.source import SourceRef
 from models.window import Window
 
 #: Namespace of event uids: uuid5 of the import that first saw the event.
@@ -48,30 +49,6 @@ UID_NAMESPACE = uuid.UUID("5d6c8a4e-2f0b-4b8e-9a53-6e1f3c1d7a90")
 #: Fields whose change is a new revision of the event.
 TRACKED_FIELDS = NOTE_FIELDS
 BATCH = 500
-
-
-def load_note(source: SourceFile) -> Note:
-    """Parse a note and refuse one that has no tables or is visibly cut short.
-
-    Raises:
-        UnreadableDocument: no events table, or sections the contents list are
-            missing at the end of the body (a truncated file).
-    """
-    note = parse_note(source.lines)
-    if note.rows == 0:
-        raise UnreadableDocument(
-            f"{source.path}: no 'Key past and upcoming events' table with rows found"
-            " (is this the state-of-play note?)"
-        )
-    missing = note.sections_missing_from_body()
-    if missing and note.contents and missing[-1] == note.contents[-1]:
-        raise UnreadableDocument(
-            f"{source.path}: the contents list {len(missing)} section(s) the file does not"
-            f" contain, from {missing[0]!r} to the end: the file looks truncated"
-        )
-    if missing:
-        note.notices.append(f"listed in the contents but not found: {', '.join(missing)}")
-    return note
 
 
 def import_note(
@@ -89,7 +66,7 @@ def import_note(
     Args:
         session: the caller's session; this function flushes, never commits.
         source: the file (its bytes give the hash).
-        note: the parsed note (:func:`load_note`).
+        note: the note read from it (:func:`~calendar_svc.ingest.source.load_note`).
         now: the import's timestamp.
         symbol, document_date: override or supply what the header lacks.
         replace: accept a file whose symbol is already imported with other
@@ -123,6 +100,7 @@ def import_note(
         sha256=source.sha256,
         filename=where,
         size_bytes=len(source.data),
+        format=source.format,
         previous_symbol=note.previous_symbol,
         replaces_id=replaced.id if replaced else None,
         imported_at=now,
@@ -140,9 +118,9 @@ def import_note(
         report.by_status[draft.status.value] += 1
         report.occurrences += len(draft.windows)
         if draft.problem:
-            report.unreadable.append((draft.line, draft.raw_date, draft.problem))
+            report.unreadable.append((_place(document, draft), draft.raw_date, draft.problem))
         if draft.date_note:
-            report.inferred.append((draft.line, draft.raw_date, draft.date_note))
+            report.inferred.append((_place(document, draft), draft.raw_date, draft.date_note))
     report.events = len(drafts)
     return report
 
@@ -328,15 +306,14 @@ class _Applier:
         return stored
 
     def _matched(self, event: _Stored, draft: EventDraft) -> None:
-        changes = differences(event.values, event.windows, _values(draft), draft.windows)
-        pointers = {
-            "id": event.id,
-            "document_version_id": self.document.id,
-            "source_line": draft.line,
-            "source_text": draft.source_text,
-            "position": draft.position,
-            "date_note": draft.date_note,
+        changes = {
+            name: change
+            for name, change in differences(
+                event.values, event.windows, _values(draft), draft.windows
+            ).items()
+            if not _layout_only(name, change)
         }
+        pointers = {"id": event.id, **self._pointers(draft), "date_note": draft.date_note}
         if event.is_manual_override:
             if event.note_removed:
                 changes = {"removed": (True, False), **changes}
@@ -363,7 +340,7 @@ class _Applier:
             self.replaced_windows[event.id] = draft.windows
         self._revision(event.id, revision, kind, labels, changes)
         change = EventChange(
-            event.uid, draft.section.slug, draft.title, draft.line, labels, changes
+            event.uid, draft.section.slug, draft.title, self._place(draft), labels, changes
         )
         (self.report.restored if event.is_removed else self.report.updated).append(change)
 
@@ -401,10 +378,7 @@ class _Applier:
                 "section_id": section_id,
                 **{name: getattr(draft, name) for name in TRACKED_FIELDS},
                 "date_note": draft.date_note,
-                "document_version_id": self.document.id,
-                "source_line": draft.line,
-                "source_text": draft.source_text,
-                "position": draft.position,
+                **self._pointers(draft),
                 "revision": 1,
                 "is_manual_override": False,
                 "is_removed": False,
@@ -414,8 +388,23 @@ class _Applier:
         )
         self.new_windows[uid] = draft.windows
         self.report.created.append(
-            EventChange(uid, draft.section.slug, draft.title, draft.line, ("new",), {})
+            EventChange(uid, draft.section.slug, draft.title, self._place(draft), ("new",), {})
         )
+
+    def _pointers(self, draft: EventDraft) -> dict[str, Any]:
+        """Where the event's row stands in this document."""
+        return {
+            "document_version_id": self.document.id,
+            "source_table": draft.table,
+            "source_row": draft.row,
+            "source_line": draft.line,
+            "source_page": draft.page,
+            "source_text": draft.source_text,
+            "position": draft.position,
+        }
+
+    def _place(self, draft: EventDraft) -> str:
+        return _place(self.document, draft)
 
     def _conflict(self, event: _Stored, title: str, changes: dict[str, tuple[Any, Any]]) -> None:
         self.conflicts.append(
@@ -483,6 +472,22 @@ class _Applier:
         session.flush()
 
 
+def _place(document: DocumentVersion, draft: EventDraft) -> str:
+    """Where a row stands, as the import's summary names it: "line 812, table 31 row 4"."""
+    return SourceRef(
+        document.symbol, document.format, draft.table, draft.row, draft.line, draft.page
+    ).place
+
+
+def _layout_only(name: str, change: tuple[Any, Any]) -> bool:
+    """A title or outcome that differs only in spaces: where a PDF or Word line broke
+    ("Sub-" / "Committee" is read "Sub-Committee", the text file has "Sub- Committee"),
+    not what the note says.
+    """
+    old, new = change
+    return name in {"title", "outcome"} and "".join(old.split()) == "".join(new.split())
+
+
 def _values(draft: EventDraft) -> dict[str, Any]:
     return {name: getattr(draft, name) for name in TRACKED_FIELDS}
 
@@ -502,9 +507,12 @@ def _new_uid(symbol: str, draft: EventDraft, taken: set[str]) -> str:
     """A uid derived from the import that first saw the event.
 
     Rebuilding a database from the same sequence of notes gives the same uids,
-    so calendar subscribers do not see duplicates after a restore.
+    so calendar subscribers do not see duplicates after a restore, whatever
+    the form each note came in: the title counts without its spaces, which
+    depend on where a PDF's lines broke.
     """
-    base = f"{symbol}|{draft.section.slug}|{draft.position}|{draft.title}|{draft.raw_date}"
+    title = "".join(draft.title.split())
+    base = f"{symbol}|{draft.section.slug}|{draft.position}|{title}|{draft.raw_date}"
     uid = str(uuid.uuid5(UID_NAMESPACE, base))
     counter = 1
     while uid in taken:

@@ -1,11 +1,12 @@
 """The structure of the note: header, sections, and their events tables.
 
-The reader walks the lines once. It takes the symbol and date from the header,
-skips the table of contents (entries end in a page number) and page
-headers/footers (the symbol, "LIMITE", bare page numbers) wherever they fall,
-follows part, chapter and section headings, and collects the rows of each
-section's "Key past and upcoming events" table, joining the lines that
-continue a row. ``docs/dates.md`` ("Rows") gives the rules.
+Every form of the note (text, Word, PDF) is read into the same :class:`Note`
+by a :class:`NoteBuilder`. A reader hands the builder, in reading order, the
+text outside tables (:meth:`NoteBuilder.text`) and the rows of tables
+(:meth:`NoteBuilder.row`); the builder skips the table of contents and page
+furniture, follows part, chapter and section headings, and files each row
+under its section's "Key past and upcoming events" table, numbering tables
+and rows in reading order. ``docs/dates.md`` ("Rows") gives the rules.
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ from calendar_svc.ingest.sections import (
     part_group,
     slugify,
 )
-from models import Group, Precision
+from models import DocumentFormat, Group, Precision
 
 _TABLE_HEADING = re.compile(
-    r"^(?:key\s+)?(?:past\s+(?:and|&)\s+)?(?:upcoming\s+|future\s+|forthcoming\s+)?"
+    r"^(?:key\s+)?(?:(?:past|recent)\s+(?:and|&)\s+)?"
+    r"(?:upcoming\s+|future\s+|forthcoming\s+)?"
     r"(?:events|meetings)(?:\s+and\s+meetings)?\s*:?$"
 )
 _SYMBOL = re.compile(
@@ -44,7 +46,7 @@ _PART = re.compile(r"^\W{0,2}part\s*(?:\d+|[ivx]+|one|two|three)\b", re.I)
 _PAGE_NUMBER = re.compile(r"^[-–\s]*\d{1,3}[-–\s]*$|^page\s+\d+(?:\s+of\s+\d+)?$", re.I)
 _OFFICE_CODE = re.compile(r"^[A-Z]{2,5}(?:\.\d+[A-Z]?)+(?:\s+EN)?$")
 _NOT_SECTIONS = frozenset({"note", "limite", "annex", "contents", "en", "update", "or en"})
-#: Header lines are looked for in this many lines at the top of the file.
+#: The header (symbol, date, previous document) is looked for in this many lines.
 HEADER_LINES = 120
 #: Longer lines are body text, never a heading (the longest real one is ~110).
 MAX_HEADING = 160
@@ -52,10 +54,20 @@ MAX_HEADING = 160
 
 @dataclass
 class Row:
-    """One table row: its cells (date, event, outcome) and the lines it spans."""
+    """One table row: its cells (date, event, outcome) and where it stands.
 
-    line: int
+    ``table`` and ``number`` are 1-based and in reading order: the n-th events
+    table of the document and the row within it (a header row is not counted).
+    """
+
     cells: list[str]
+    #: The file's line on which the row starts (text input).
+    line: int | None = None
+    #: The page on which the row starts (PDF input).
+    page: int | None = None
+    table: int = 0
+    number: int = 0
+    #: The row as it stands in the file, for people to compare with.
     lines: list[str] = field(default_factory=list)
 
     @property
@@ -74,32 +86,24 @@ class Row:
     def text(self) -> str:
         return "\n".join(self.lines)
 
-    def continue_with_cells(self, cells: list[str], raw: str) -> None:
-        for index, cell in enumerate(cells):
-            if cell:
-                self._append(min(index, 2), cell)
-        self.lines.append(raw)
-
-    def continue_with_text(self, text: str, raw: str) -> None:
-        if not _is_date(self.date):
-            for joined in (self.date + text, f"{self.date} {text}"):
-                if _is_date(joined):
-                    self.cells[0] = joined
-                    self.lines.append(raw)
-                    return
-        last = max(i for i, cell in enumerate(self.cells) if cell)
-        self._append(last, text)
-        self.lines.append(raw)
-
-    def _append(self, index: int, text: str) -> None:
+    def append(self, index: int, text: str) -> None:
+        """Continue one cell with more of its text, one space between."""
         self.cells[index] = f"{self.cells[index]} {text}".strip()
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a piece of the note stands: a line of a text file, a page of a PDF."""
+
+    line: int | None = None
+    page: int | None = None
 
 
 @dataclass
 class SectionBlock:
     identity: SectionIdentity
     heading: str
-    line: int
+    place: Place
     rows: list[Row] = field(default_factory=list)
 
 
@@ -113,6 +117,7 @@ class Note:
     contents: list[str]
     #: Things a person should look at: new sections, rows in odd places.
     notices: list[str]
+    format: DocumentFormat = DocumentFormat.TEXT
 
     @property
     def rows(self) -> int:
@@ -132,18 +137,10 @@ class Note:
         return missing
 
 
-def parse_note(lines: list[str]) -> Note:
-    """Read the structure of the note from its lines (numbered from 1)."""
-    symbol, document_date, previous = _read_header(lines[:HEADER_LINES])
-    reader = _Reader(symbol)
-    for number, line in enumerate(lines, start=1):
-        reader.feed(number, line)
-    return Note(symbol, document_date, previous, reader.sections, reader.contents, reader.notices)
-
-
-def _read_header(lines: list[str]) -> tuple[str | None, dt.date | None, str | None]:
+def read_header(lines: list[str]) -> tuple[str | None, dt.date | None, str | None]:
+    """The symbol, date and previous document's symbol from the note's first lines."""
     symbol = document_date = previous = None
-    for line in lines:
+    for line in lines[:HEADER_LINES]:
         text = line.replace("*", "").strip()
         if symbol is None and (m := _SYMBOL.match(text)):
             year = m.group(2) or m.group(3)[2:]
@@ -158,9 +155,18 @@ def _read_header(lines: list[str]) -> tuple[str | None, dt.date | None, str | No
     return symbol, document_date, previous
 
 
-class _Reader:
-    def __init__(self, symbol: str | None) -> None:
-        self.symbol_token = symbol.split()[0] if symbol else None
+class NoteBuilder:
+    """Builds a :class:`Note` from the pieces a reader finds, in reading order.
+
+    Args:
+        header: the note's first lines, where the symbol and date are read.
+        format: the form of the file the pieces come from.
+    """
+
+    def __init__(self, header: list[str], format: DocumentFormat) -> None:
+        self.symbol, self.document_date, self.previous = read_header(header)
+        self.format = format
+        self.symbol_token = self.symbol.split()[0] if self.symbol else None
         self.sections: list[SectionBlock] = []
         self.by_slug: dict[str, SectionBlock] = {}
         self.contents: list[str] = []
@@ -168,74 +174,104 @@ class _Reader:
         self.group: Group | None = None
         #: The chapter heading just read, until a section heading follows: a
         #: table right under a chapter ("C. Western Balkans") is the chapter's own.
-        self.chapter: tuple[str, int] | None = None
+        self.chapter: tuple[str, Place] | None = None
         self.in_body = False
         self.section: SectionBlock | None = None
+        #: Rows go to the current section's events table (after its heading).
         self.in_table = False
-        self.row: Row | None = None
-        self.gap = False
+        #: Tables counted so far, and rows in the current one; None until a
+        #: row opens the next table.
+        self.tables = 0
+        self.table_rows: int | None = None
 
-    def feed(self, number: int, line: str) -> None:
-        raw = line.rstrip("\r\n")
-        text = raw.replace("\x0c", " ").rstrip()
-        stripped = text.strip()
-        if not stripped:
-            self.gap = True
+    def note(self) -> Note:
+        return Note(
+            self.symbol,
+            self.document_date,
+            self.previous,
+            self.sections,
+            self.contents,
+            self.notices,
+            self.format,
+        )
+
+    def text(self, place: Place, text: str) -> None:
+        """Read a line or paragraph outside any table (Word and PDF readers).
+
+        Body text ends the current table: rows after it open a new one.
+        """
+        text = text.strip()
+        if not text or self.skips(text) or self.structure(place, text):
             return
-        if self._is_page_furniture(stripped):
-            return
-        if m := _TOC_ENTRY.match(stripped):
+        self.end_table()
+
+    def skips(self, text: str) -> bool:
+        """Page furniture and table-of-contents entries (recorded in ``contents``)."""
+        if self.is_page_furniture(text):
+            return True
+        if m := _TOC_ENTRY.match(text):
             heading = m.group("heading").strip(" .")
             if _heading_like(heading):
                 self.contents.append(heading)
-                return
-        if "\t" in text:
-            self._tabbed(number, [cell.strip() for cell in text.split("\t")], raw)
-            return
-        if len(stripped) <= MAX_HEADING and _TABLE_HEADING.match(normalise_heading(stripped)):
+                return True
+        return False
+
+    def structure(self, place: Place, text: str, *, new_sections: bool = True) -> bool:
+        """Follow an events-table heading or a part, chapter or section heading.
+
+        Args:
+            new_sections: an unknown heading may open a new section (the text
+                reader says no for a line that may continue a row).
+
+        Returns:
+            False if ``text`` is none of them.
+        """
+        if len(text) <= MAX_HEADING and _TABLE_HEADING.match(normalise_heading(text)):
             if self.section is None:
                 self._open_chapter_section()
             if self.section is not None:
-                self.in_table, self.row = True, None
-            return
-        if _heading_like(stripped) and self._heading(number, stripped):
-            return
-        if self.row is not None and not self.gap:
-            self.row.continue_with_text(stripped, raw)
-            return
-        self.row = None
+                self.in_table = True
+                self.end_table()
+            return True
+        return _heading_like(text) and self._heading(place, text, new_sections)
 
-    def _tabbed(self, number: int, cells: list[str], raw: str) -> None:
-        if not cells[0]:
-            if self.row is not None:
-                self.row.continue_with_cells(cells, raw)
-                self.gap = False
-            return
-        if _is_column_header(cells):
-            return
-        if self.section is None and _is_date(cells[0]):
+    def row(self, place: Place, cells: list[str], raw: str) -> Row | None:
+        """File a table row (date, event, outcome) under its section's table.
+
+        Returns:
+            The row, or None when it is no events row (a column header, a row
+            outside every section).
+        """
+        if is_column_header(cells):
+            return None
+        if self.section is None and is_date(cells[0]):
             self._open_chapter_section()
         if self.section is None:
-            if self.in_body and _is_date(cells[0]):
-                self.notices.append(f"line {number}: table row outside any section, not imported")
-            return
+            if self.in_body and is_date(cells[0]):
+                self._notice(place, "table row outside any section, not imported")
+            return None
         if not self.in_table:
-            if not _is_date(cells[0]):
-                return
+            if not is_date(cells[0]):
+                return None
             self.in_table = True
-            self.notices.append(
-                f"line {number}: rows without a 'Key past and upcoming events' heading"
-                f" read as {self.section.identity.name}'s table"
+            self._notice(
+                place,
+                "rows without a 'Key past and upcoming events' heading"
+                f" read as {self.section.identity.name}'s table",
             )
-        values = [cell for cell in cells[1:] if cell]
-        title = values[0] if values else ""
-        outcome = " ".join(values[1:])
-        self.row = Row(number, [cells[0], title, outcome], [raw])
-        self.section.rows.append(self.row)
-        self.gap = False
+        if self.table_rows is None:
+            self.tables += 1
+            self.table_rows = 0
+        self.table_rows += 1
+        row = Row(cells, place.line, place.page, self.tables, self.table_rows, [raw])
+        self.section.rows.append(row)
+        return row
 
-    def _heading(self, number: int, text: str) -> bool:
-        """Follow a part, chapter or section heading; False if ``text`` is none of them."""
+    def end_table(self) -> None:
+        """The current table ends: the next row opens a new one."""
+        self.table_rows = None
+
+    def _heading(self, place: Place, text: str, new_sections: bool) -> bool:
         if _PART.match(text):
             self.in_body = True
             self.group = part_group(text)
@@ -248,47 +284,20 @@ class _Reader:
             self.group = chapter
             if identity is None or identity.group is not chapter:
                 self._close()
-                self.chapter = (text, number)
+                self.chapter = (text, place)
                 return True
         if identity is None:
-            adjacent_to_row = self.row is not None and not self.gap
-            if not self.in_body or adjacent_to_row or not _could_be_new_section(text):
+            if not (self.in_body and new_sections and _could_be_new_section(text)):
                 return False
             group = self.group or Group.GLOBAL_PROCESS
             identity = new_section(text, group)
-            self.notices.append(
-                f"line {number}: new section {identity.name!r} ({identity.slug}, {group})"
-            )
+            self._notice(place, f"new section {identity.name!r} ({identity.slug}, {group})")
         self.in_body = True
-        self._open(identity, text, number)
+        self._open(identity, text, place)
         return True
 
-    def _open_chapter_section(self) -> None:
-        if self.chapter is None or self.group is None:
-            return
-        heading, number = self.chapter
-        identity = known_section(heading)
-        if identity is None:
-            identity = new_section(heading, self.group)
-            self.notices.append(
-                f"line {number}: new section {identity.name!r} ({identity.slug}, {self.group})"
-            )
-        self._open(identity, heading, number)
-
-    def _open(self, identity: SectionIdentity, heading: str, number: int) -> None:
-        self._close()
-        block = self.by_slug.get(identity.slug)
-        if block is None:
-            block = SectionBlock(identity, heading, number)
-            self.by_slug[identity.slug] = block
-            self.sections.append(block)
-        self.section = block
-
-    def _close(self) -> None:
-        self.section, self.in_table, self.row, self.chapter = None, False, None, None
-
-    def _is_page_furniture(self, text: str) -> bool:
-        """Page headers and footers of a PDF or Word conversion."""
+    def is_page_furniture(self, text: str) -> bool:
+        """Page headers and footers: the symbol, "LIMITE", office codes, page numbers."""
         if len(text) > 80:
             return False
         if self.symbol_token and self.symbol_token in text.replace("\t", " ").split():
@@ -301,14 +310,46 @@ class _Reader:
             or compact.lower() in {"www.parlament.gv.at", "en", "annex"}
         )
 
+    def _notice(self, place: Place, text: str) -> None:
+        """Tell what a person should look at, and where (a Word file has no lines or pages)."""
+        if place.line is not None:
+            text = f"line {place.line}: {text}"
+        elif place.page is not None:
+            text = f"page {place.page}: {text}"
+        self.notices.append(text)
 
-def _is_date(text: str) -> bool:
+    def _open_chapter_section(self) -> None:
+        if self.chapter is None or self.group is None:
+            return
+        heading, place = self.chapter
+        identity = known_section(heading)
+        if identity is None:
+            identity = new_section(heading, self.group)
+            self._notice(place, f"new section {identity.name!r} ({identity.slug}, {self.group})")
+        self._open(identity, heading, place)
+
+    def _open(self, identity: SectionIdentity, heading: str, place: Place) -> None:
+        self._close()
+        block = self.by_slug.get(identity.slug)
+        if block is None:
+            block = SectionBlock(identity, heading, place)
+            self.by_slug[identity.slug] = block
+            self.sections.append(block)
+        self.section = block
+
+    def _close(self) -> None:
+        self.section, self.in_table, self.chapter = None, False, None
+        self.end_table()
+
+
+def is_date(text: str) -> bool:
+    """Whether a date cell can be read (perhaps needing a year from its neighbours)."""
     cell = parse_date_cell(text)
     return cell.precision is not Precision.UNKNOWN or cell.needs_year
 
 
-def _is_column_header(cells: list[str]) -> bool:
-    return cells[0].lower().rstrip(":") in {"date", "dates", "when"}
+def is_column_header(cells: list[str]) -> bool:
+    return cells[0].lower().strip().rstrip(":") in {"date", "dates", "when"}
 
 
 def _shouted_or_lettered(text: str) -> bool:

@@ -18,7 +18,8 @@ class EventChange:
     uid: str
     section: str
     title: str
-    line: int | None
+    #: Where the row stands in the note ("line 812, table 31 row 4"); None when removed.
+    where: str | None
     labels: tuple[str, ...]
     #: Field -> (old, new).
     changes: dict[str, tuple[Any, Any]]
@@ -47,10 +48,10 @@ class ImportReport:
     conflicts: list[EventChange] = field(default_factory=list)
     by_precision: Counter[str] = field(default_factory=Counter)
     by_status: Counter[str] = field(default_factory=Counter)
-    #: (line, date cell, why) for every cell that could not be read.
-    unreadable: list[tuple[int, str, str]] = field(default_factory=list)
-    #: (line, date cell, how) for every year taken from neighbouring rows.
-    inferred: list[tuple[int, str, str]] = field(default_factory=list)
+    #: (where, date cell, why) for every cell that could not be read.
+    unreadable: list[tuple[str, str, str]] = field(default_factory=list)
+    #: (where, date cell, how) for every year taken from neighbouring rows.
+    inferred: list[tuple[str, str, str]] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
 
     @property
@@ -83,9 +84,9 @@ def render(report: ImportReport, *, dry_run: bool = False) -> str:
         + _counts(report.by_status, ["confirmed", "tentative", "cancelled", "postponed"])
     )
     lines.append(f"  unreadable date cells: {len(report.unreadable) or 'none'}")
-    lines.extend(f"    line {line}: {cell!r}: {why}" for line, cell, why in report.unreadable)
+    lines.extend(f"    {where}: {cell!r}: {why}" for where, cell, why in report.unreadable)
     lines.append(f"  years inferred: {len(report.inferred) or 'none'}")
-    lines.extend(f"    line {line}: {cell!r}: {how}" for line, cell, how in report.inferred)
+    lines.extend(f"    {where}: {cell!r}: {how}" for where, cell, how in report.inferred)
     lines.append(f"  conflicts with hand edits: {len(report.conflicts) or 'none'}")
     lines.extend("    " + _change("!", c) for c in report.conflicts)
     for notice in report.notices:
@@ -109,7 +110,7 @@ def _change(mark: str, change: EventChange) -> str:
     title = (
         change.title if len(change.title) <= TITLE_WIDTH else change.title[: TITLE_WIDTH - 1] + "…"
     )
-    where = f" line {change.line}" if change.line else ""
+    where = f" {change.where}" if change.where else ""
     text = f"{mark} {change.section}{where}: {title} [{', '.join(change.labels)}]"
     details = [
         f"{name}: {_show(old)} -> {_show(new)}"

@@ -1,8 +1,11 @@
-"""Reading a note file into text, refusing what is not one.
+"""Reading a note file, in any of its forms, refusing what is not one.
 
-Checks happen before anything is parsed: a missing path, an empty file, one
-over the size limit (checked with ``stat``, so a huge file is never read), and
-binary content each raise :class:`UnreadableDocument` with a one-line reason.
+A file is recognised by its content, not its name: a PDF by its ``%PDF-``
+signature, a Word document by its ZIP signature and main part, anything else
+is decoded as text. Checks happen before anything is parsed: a missing path,
+an empty file, one over the size limit (checked with ``stat``, so a huge file
+is never read), and each form's own ways of being damaged raise
+:class:`UnreadableDocument` with a one-line reason.
 """
 
 from __future__ import annotations
@@ -13,33 +16,39 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from calendar_svc.ingest.errors import UnreadableDocument
+from calendar_svc.ingest.note import Note
+from models import DocumentFormat
 
 #: Above this share of control characters a file is taken for binary.
 MAX_CONTROL_SHARE = 0.01
 _ALLOWED_CONTROLS = frozenset("\t\n\r\f")
+_ZIP = b"PK\x03\x04"
+#: Formats people may hand in by mistake, by signature, with what to do instead.
+_REFUSED = (
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Office file (.doc); save it as .docx or PDF"),
+    (b"{\\rtf", "an RTF file; save it as .docx or PDF"),
+)
 
 
 @dataclass(frozen=True)
 class SourceFile:
     path: Path
     data: bytes
-    text: str
+    format: DocumentFormat
+    #: The decoded text of a text file (None for PDF and Word).
+    text: str | None = None
 
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 
-    @property
-    def lines(self) -> list[str]:
-        """The file's lines, numbered from 1 by the caller as an editor does."""
-        return self.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-
 
 def read_source(path: Path, *, max_bytes: int) -> SourceFile:
-    """Read and decode a note file.
+    """Read a note file and tell its form.
 
     Raises:
-        UnreadableDocument: missing, not a file, empty, too large, or not text.
+        UnreadableDocument: missing, not a file, empty, too large, or (for
+            what is neither PDF nor Word) not text.
     """
     try:
         size = path.stat().st_size
@@ -58,7 +67,65 @@ def read_source(path: Path, *, max_bytes: int) -> SourceFile:
         data = path.read_bytes()
     except OSError as exc:
         raise UnreadableDocument(f"{path}: cannot read ({exc.strerror})") from None
-    return SourceFile(path, data, decode(data, str(path)))
+    return source_of(data, path)
+
+
+def source_of(data: bytes, path: Path) -> SourceFile:
+    """The file ``data`` read from ``path`` (or uploaded under that name), and its form.
+
+    Raises:
+        UnreadableDocument: a kind of file the note never comes as, or text
+            that cannot be decoded.
+    """
+    if b"%PDF-" in data[:1024]:
+        return SourceFile(path, data, DocumentFormat.PDF)
+    if data.startswith(_ZIP):
+        return SourceFile(path, data, DocumentFormat.DOCX)
+    for signature, what in _REFUSED:
+        if data.startswith(signature):
+            raise UnreadableDocument(f"{path}: {what}")
+    return SourceFile(path, data, DocumentFormat.TEXT, decode(data, str(path)))
+
+
+def load_note(source: SourceFile, *, max_pages: int | None = None) -> Note:
+    """Read the note in ``source``, and refuse one that has no tables or is visibly cut short.
+
+    Args:
+        max_pages: refuse a PDF with more pages (None: any number).
+
+    Raises:
+        UnreadableDocument: the file cannot be read in its form, has no
+            events table, or lacks sections its contents list at the end of
+            the body (a truncated file).
+    """
+    from calendar_svc.ingest import pdf, text, word
+
+    where = str(source.path)
+    if source.format is DocumentFormat.PDF:
+        note = pdf.read_pdf(source.data, where=where, max_pages=max_pages)
+    elif source.format is DocumentFormat.DOCX:
+        note = word.read_word(source.data, where=where)
+    else:
+        note = text.read_text(lines_of(source.text or ""))
+    if note.rows == 0:
+        raise UnreadableDocument(
+            f"{where}: no 'Key past and upcoming events' table with rows found"
+            " (is this the state-of-play note?)"
+        )
+    missing = note.sections_missing_from_body()
+    if missing and note.contents and missing[-1] == note.contents[-1]:
+        raise UnreadableDocument(
+            f"{where}: the contents list {len(missing)} section(s) the file does not"
+            f" contain, from {missing[0]!r} to the end: the file looks truncated"
+        )
+    if missing:
+        note.notices.append(f"listed in the contents but not found: {', '.join(missing)}")
+    return note
+
+
+def lines_of(text: str) -> list[str]:
+    """A text's lines, numbered from 1 by the caller as an editor does."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
 def decode(data: bytes, where: str) -> str:

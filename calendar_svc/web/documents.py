@@ -29,10 +29,10 @@ from werkzeug.utils import secure_filename
 
 from calendar_svc.app import get_session, get_writer_session, services
 from calendar_svc.ingest.errors import IngestError
-from calendar_svc.ingest.importer import import_note, load_note
+from calendar_svc.ingest.importer import import_note
 from calendar_svc.ingest.pending import PendingUploads
 from calendar_svc.ingest.report import ImportReport
-from calendar_svc.ingest.source import SourceFile, decode
+from calendar_svc.ingest.source import load_note, source_of
 from calendar_svc.web.auth import editor_required
 from models import DocumentVersion, Event, EventConflict, EventRevision, RevisionKind, Section
 
@@ -141,7 +141,7 @@ def upload() -> ResponseReturnValue:
     if len(data) > services().settings.ingest.max_bytes:
         return _index("the file is larger than the setting ingest.max_bytes allows"), 400
     options = _options(request.form)
-    filename = secure_filename(upload.filename) or "note.txt"
+    filename = secure_filename(upload.filename) or "note"
     try:
         report = _import(data, filename, options, commit=False)
     except IngestError as exc:
@@ -157,7 +157,7 @@ def upload() -> ResponseReturnValue:
 def import_upload() -> ResponseReturnValue:
     """Import a previewed upload for good."""
     digest = request.form.get("digest", "")
-    filename = secure_filename(request.form.get("filename", "")) or "note.txt"
+    filename = secure_filename(request.form.get("filename", "")) or "note"
     pending = _pending()
     try:
         report = _import(pending.load(digest), filename, _options(request.form), commit=True)
@@ -186,8 +186,8 @@ def _options(form: Any) -> dict[str, Any]:
 
 def _import(data: bytes, filename: str, options: dict[str, Any], *, commit: bool) -> ImportReport:
     """Run the import of ``data`` in one transaction; roll it back unless ``commit``."""
-    source = SourceFile(Path(filename), data, decode(data, filename))
-    note = load_note(source)
+    source = source_of(data, Path(filename))
+    note = load_note(source, max_pages=services().settings.ingest.max_pages)
     session = get_writer_session()
     with session.begin():
         report = import_note(session, source, note, now=services().clock(), **options)

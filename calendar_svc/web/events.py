@@ -20,7 +20,7 @@ from calendar_svc import editing
 from calendar_svc.app import get_session, get_writer_session, services
 from calendar_svc.editing import EditError
 from calendar_svc.web.auth import editor_required
-from models import Category, Event, EventConflict, EventRevision, Section, Status
+from models import Category, Event, EventConflict, EventRevision, Section, SourceRef, Status
 
 blueprint = Blueprint("events", __name__)
 #: What the status buttons may set, and what the page calls each, for an
@@ -68,6 +68,7 @@ def _page(session: Session, uid: str, *, error: str | None = None) -> str:
     return render_template(
         "event.html",
         event=event,
+        source=SourceRef.of(event),
         conflicts=conflicts,
         error=error,
         status_actions={

@@ -6,7 +6,15 @@ from importlib.metadata import version
 from typing import Any
 
 from feeds.scopes import slug
-from models import Category, Confidence, Group, Precision, RevisionKind, Status
+from models import (
+    Category,
+    Confidence,
+    DocumentFormat,
+    Group,
+    Precision,
+    RevisionKind,
+    Status,
+)
 
 DATE = {"type": "string", "format": "date"}
 DEFAULT_LIMIT = 100
@@ -50,13 +58,40 @@ EVENT_PROPERTIES: dict[str, Any] = {
     "location": {"type": ["string", "null"]},
     "occurrences": {"type": "array", "items": {"$ref": "#/components/schemas/Occurrence"}},
     "source": {
-        "type": "object",
-        "description": "Where the latest note lists it; null for an event added by hand.",
-        "required": ["document", "line"],
+        "type": ["object", "null"],
+        "description": (
+            "Where the latest note that lists the event has its row (the export's source);"
+            " null for an event added by hand."
+        ),
+        "required": ["document", "format", "table", "row"],
         "properties": {
-            "document": {"type": ["string", "null"]},
-            "line": {"type": ["integer", "null"], "minimum": 1},
+            "document": {"type": "string", "description": "The note's symbol, e.g. 5484/24."},
+            "format": _enum(DocumentFormat),
+            "table": {
+                "type": ["integer", "null"],
+                "minimum": 1,
+                "description": (
+                    "The n-th events table of the note in reading order; null for a row"
+                    " read before tables were recorded whose table is not known."
+                ),
+            },
+            "row": {
+                "type": ["integer", "null"],
+                "minimum": 1,
+                "description": "The row within the table, header not counted.",
+            },
+            "line": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "Text files: the line on which the row starts.",
+            },
+            "page": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "PDF files: the page on which the row starts.",
+            },
         },
+        "additionalProperties": False,
     },
     "revision": {"type": "integer", "minimum": 1},
     "removed": {"type": "boolean"},

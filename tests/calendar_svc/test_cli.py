@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import MetaData, create_engine, select
 
+from tests import documents
 from tests.conftest import SAMPLE, V2, Run, Runner
 
 
@@ -43,7 +44,8 @@ def test_ingest_prints_a_summary(run: Run) -> None:
         in result.stdout
     )
     assert "  unreadable date cells: none" in result.stdout
-    assert "line 1401: 'March/April (tbc)': year 2024 inferred" in result.stdout
+    # Line 1401: the 10th row of the 43rd table (the Africa-EU Migration and Mobility Dialogue).
+    assert "line 1401, table 43 row 10: 'March/April (tbc)': year 2024 inferred" in result.stdout
 
 
 def test_a_dry_run_prints_the_diff_and_writes_nothing(imported: Runner) -> None:
@@ -51,9 +53,9 @@ def test_a_dry_run_prints_the_diff_and_writes_nothing(imported: Runner) -> None:
     result = imported("ingest", str(V2), "--dry-run", "--now", "2024-05-16")
     assert result.returncode == 0, result.stderr
     assert "dry run, nothing written" in result.stdout
-    assert "~ serbia line 784: 10 th EU-Serbia Joint Readmission Committee meeting, Belgrade" in (
-        result.stdout
-    )
+    # Line 784 of note_v2.txt: the 18th row of the 23rd table (Serbia's, after Togo's).
+    change = "~ serbia line 784, table 23 row 18: 10 th EU-Serbia Joint Readmission Committee"
+    assert change in result.stdout
     assert "- russia: EU-Russia Joint Readmission Committee, Brussels [removed]" in result.stdout
     assert snapshot(imported.database) == before
 
@@ -91,7 +93,35 @@ def bad_inputs(tmp_path: Path) -> dict[str, tuple[Path, str]]:
         f.truncate(600_000_000)
     paths["several hundred MB"] = (huge, "600.0 MB is larger than")
     paths["missing path"] = (tmp_path / "nope.txt", "no such file")
-    return paths
+    return paths | bad_documents(tmp_path)
+
+
+def bad_documents(folder: Path) -> dict[str, tuple[Path, str]]:
+    """PDF and Word files that are no readable note (tests/documents.py)."""
+    huge = folder / "huge.pdf"
+    with huge.open("wb") as f:
+        f.write(b"%PDF-1.7\n")
+        f.truncate(400_000_000)
+    return {
+        "encrypted PDF": (documents.encrypted_pdf(folder), "protected by a password"),
+        "scanned PDF": (documents.scanned_pdf(folder), "no text layer: it looks like a scan"),
+        "PDF without events tables": (documents.NOT_A_NOTE_PDF, "no 'Key past and upcoming"),
+        "Word file without events tables": (
+            documents.NOT_A_NOTE_DOCX,
+            "no 'Key past and upcoming",
+        ),
+        "truncated PDF": (documents.truncated(documents.SAMPLE_PDF, folder), "PDF is truncated"),
+        "truncated Word file": (
+            documents.truncated(documents.SAMPLE_DOCX, folder),
+            "damaged or truncated",
+        ),
+        "damaged PDF": (documents.damaged_pdf(folder), "the PDF is damaged"),
+        "damaged Word file": (documents.broken_xml_docx(folder), "the Word file is damaged"),
+        ".docm": (documents.macro_enabled(folder), "macro-enabled Word document"),
+        "other ZIP": (documents.other_zip(folder), "a ZIP archive, not a Word document"),
+        "ZIP bomb": (documents.zip_bomb_docx(folder), "unpacks to 251 MB"),
+        "PDF of several hundred MB": (huge, "400.0 MB is larger than"),
+    }
 
 
 def test_bad_input_gets_one_line_exit_1_and_leaves_the_database_as_it_was(
@@ -107,6 +137,40 @@ def test_bad_input_gets_one_line_exit_1_and_leaves_the_database_as_it_was(
         assert lines[0].startswith("Error: "), name
         assert message in lines[0], (name, lines[0])
         assert snapshot(imported.database) == before, name
+
+
+def test_a_pdf_over_the_page_limit_is_refused(imported: Runner) -> None:
+    before = snapshot(imported.database)
+    result = imported("ingest", str(documents.V2_PDF), env={"CALENDAR_SVC_INGEST_MAX_PAGES": "50"})
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"Error: {documents.V2_PDF}: the PDF has 93 pages, more than the 50 accepted"
+        " (setting ingest.max_pages)\n"
+    )
+    assert snapshot(imported.database) == before
+
+
+def test_several_notes_in_any_form_are_imported_oldest_first(run: Run) -> None:
+    """Given newest first, the Word v2 still goes on top of the PDF sample."""
+    run("init-db")
+    result = run("ingest", str(documents.V2_DOCX), str(documents.SAMPLE_PDF), "--now", "2024-05-16")
+    assert result.returncode == 0, result.stderr
+    first, second = result.stdout.split("\n9876/24 of 15 May 2024")
+    assert first.startswith("5484/24 of 6 February 2024 (note_5484_24.pdf): imported\n")
+    assert "  events: 836 (836 new," in first
+    assert second.startswith(" (note_v2.docx): imported\n")
+    assert "  events: 833 (4 new, 9 changed, 820 unchanged, 7 removed, 0 listed again)" in second
+    records = json.loads(run("export", "--section", "serbia").stdout)
+    jrc = next(r for r in records if r["title"].startswith("10 th EU-Serbia"))
+    # In 9876/24 Serbia's is the 23rd table (Togo's came in before it), the JRC its 18th row.
+    assert jrc["source"] == {"document": "9876/24", "format": "docx", "table": 23, "row": 18}
+    assert jrc["revision"] == 2
+
+
+def test_symbol_and_date_options_name_one_file(run: Run) -> None:
+    result = run("ingest", str(SAMPLE), str(V2), "--symbol", "5484/24")
+    assert result.returncode == 2
+    assert "give one PATH" in result.stderr
 
 
 def test_an_older_note_is_refused(run: Run, database: str) -> None:
@@ -134,7 +198,11 @@ def test_export_json_follows_the_contract(imported: Run) -> None:
     records = json.loads(result.stdout)
     Draft202012Validator(schema).validate(records)
     assert len(records) == 836
-    assert [r["source"]["line"] for r in records[:3]] == [121, 122, 123]
+    # The first three rows of the first table (Cabo Verde), from line 121 of the text.
+    assert [r["source"] for r in records[:3]] == [
+        {"document": "5484/24", "format": "text", "table": 1, "row": n, "line": 120 + n}
+        for n in (1, 2, 3)
+    ]
     serbia_jrc = next(
         r for r in records if r["raw_date"] == "Q1 2024 (tbc)" and r["section_slug"] == "serbia"
     )
@@ -152,7 +220,8 @@ def test_export_json_follows_the_contract(imported: Run) -> None:
         "confidence": "tentative",
         "location": None,
         "occurrences": [{"start": "2024-01-01", "end": "2024-03-31"}],
-        "source": {"document": "5484/24", "line": 768},
+        # Serbia's is the note's 22nd events table, the JRC its 18th row.
+        "source": {"document": "5484/24", "format": "text", "table": 22, "row": 18, "line": 768},
         "revision": 1,
         "removed": False,
     }
@@ -198,6 +267,10 @@ def test_export_csv_has_the_same_events(imported: Run) -> None:
     assert postponed["confidence"] == "off"
     assert postponed["occurrences"] == "2023-06-21/2023-06-22"
     assert (postponed["source_document"], postponed["removed"]) == ("5484/24", "false")
+    # Kosovo's is the note's 23rd events table; the postponed row its 9th, on line 785.
+    source = {name: postponed[f"source_{name}"] for name in ("format", "table", "row", "line")}
+    assert source == {"format": "text", "table": "23", "row": "9", "line": "785"}
+    assert postponed["source_page"] == ""  # a text file has no pages
 
 
 def test_agenda_prints_the_three_lists(imported: Run) -> None:

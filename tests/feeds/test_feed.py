@@ -23,7 +23,15 @@ from feeds.scopes import (
     section_scope,
     subscriber_scope,
 )
-from models import Confidence, Event, Occurrence, Precision, Section
+from models import (
+    Confidence,
+    DocumentFormat,
+    Event,
+    Occurrence,
+    Precision,
+    Section,
+    SourceRef,
+)
 from tests.conftest import V2
 
 NOTE_DAY = dt.date(2024, 2, 6)
@@ -84,10 +92,10 @@ def check_against_database(session: Session, section: Section, calendar: Calenda
         assert str(vevent["X-MICROSOFT-CDO-BUSYSTATUS"]) == busy
         assert vevent.get("LOCATION") == event.location
         assert f"Date in the note: {event.raw_date}" in str(vevent["DESCRIPTION"])
-        assert (
-            f"Source: Council document {event.document_version.symbol}, line {event.source_line}"
-            in str(vevent["DESCRIPTION"])
-        )
+        # The label of models.SourceRef (tests/models/test_source.py), as pages and mails show it.
+        source = SourceRef.of(event)
+        assert source is not None
+        assert f"Source: Council document {source.label}" in str(vevent["DESCRIPTION"])
     return len(occurrences)
 
 
@@ -101,6 +109,27 @@ def test_every_section_feed_agrees_with_the_database(
             session, section, feed(session, section_scope(session, section.slug))
         )
     assert total == 847
+
+
+def test_the_description_says_where_a_pdf_note_has_the_row(
+    session: Session, ingest: Callable[..., Any]
+) -> None:
+    """The feed query carries the version's format and the row's table, row and page."""
+    ingest()
+    jrc = session.scalars(
+        select(Event).where(Event.raw_date == "Q1 2024 (tbc)", Event.title.contains("Serbia"))
+    ).one()
+    assert jrc.document_version is not None
+    # As if 5484/24 had been read from its PDF: Serbia's table is its 22nd, the
+    # JRC that table's 18th row (tests/models/test_migrations.py reads them off).
+    jrc.document_version.format = DocumentFormat.PDF
+    jrc.source_line, jrc.source_page = None, 19
+    jrc.source_table, jrc.source_row = 22, 18
+    session.flush()
+    vevent = vevents(feed(session, section_scope(session, "serbia")))[f"{jrc.uid}-0"]
+    assert "Source: Council document 5484/24, p. 19, table 22 row 18" in str(
+        vevent["DESCRIPTION"]
+    ).split("\n")
 
 
 def test_a_second_version_keeps_uids_and_bumps_sequence_only_on_changed_events(

@@ -10,7 +10,7 @@ from icalendar import Calendar
 
 from feeds.ics import CalendarMeta, IcsOptions, build_calendar, exclusive_end, summary_prefix
 from feeds.scopes import FeedEntry
-from models import Category, Precision, Status
+from models import Category, DocumentFormat, Precision, SourceRef, Status
 
 STAMP = dt.datetime(2024, 2, 7, 9, 0, tzinfo=dt.UTC)
 META = CalendarMeta(name="Serbia – EU migration dialogues", description="Serbia")
@@ -31,8 +31,7 @@ def entry(**changes: object) -> FeedEntry:
         category=Category.SUBCOMMITTEE,
         location=None,
         section="Serbia",
-        document="5484/24",
-        line=769,
+        source=SourceRef("5484/24", DocumentFormat.TEXT, table=22, row=19, line=769),
         revision=1,
         created_at=STAMP,
         updated_at=STAMP,
@@ -88,7 +87,35 @@ def test_a_firm_event_blocks_time() -> None:
     description = str(event["DESCRIPTION"])
     assert "Date in the note: 12-13 March 2024" in description
     assert "Confidence: firm" in description
-    assert "Source: Council document 5484/24, line 769" in description
+    assert "Source: Council document 5484/24, line 769, table 22 row 19" in description
+
+
+@pytest.mark.parametrize(
+    ("source", "line"),
+    [
+        (
+            SourceRef("5484/24", DocumentFormat.PDF, table=22, row=19, page=19),
+            "Source: Council document 5484/24, p. 19, table 22 row 19",
+        ),
+        (
+            SourceRef("5484/24", DocumentFormat.DOCX, table=22, row=19),
+            "Source: Council document 5484/24, table 22 row 19",
+        ),
+        (
+            # Read before tables were recorded, from a version that is only partly known.
+            SourceRef("11434/23", DocumentFormat.TEXT, table=None, row=19, line=702),
+            "Source: Council document 11434/23, line 702",
+        ),
+    ],
+)
+def test_the_description_names_where_the_note_has_the_row(source: SourceRef, line: str) -> None:
+    description = str(only_event(entry(source=source)).walk("VEVENT")[0]["DESCRIPTION"])
+    assert line in description.split("\n")
+
+
+def test_an_event_added_by_hand_has_no_source_line() -> None:
+    description = str(only_event(entry(source=None)).walk("VEVENT")[0]["DESCRIPTION"])
+    assert "Source" not in description
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
-from models import DocumentVersion, Group, Section
+from models import DocumentFormat, DocumentVersion, Group, Section
 
 CET = dt.timezone(dt.timedelta(hours=1))
 
@@ -21,6 +21,7 @@ def document(sha: str, imported_at: dt.datetime) -> DocumentVersion:
         sha256=sha,
         filename="x.txt",
         size_bytes=1,
+        format=DocumentFormat.TEXT,
         imported_at=imported_at,
     )
 

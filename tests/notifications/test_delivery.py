@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from calendar_svc.subscribers import add_subscriber
 from feeds.tokens import issue_token
-from models import Event, LedgerEntry, LedgerState, Rule, Subscriber
+from models import DocumentFormat, Event, LedgerEntry, LedgerState, Rule, Subscriber
 from notifications.jobs import NotificationSettings, deliver, reminder_pass
 from notifications.ledger import claim, failed_entries, mark_sent, record, reminder_rows
 from notifications.mail import RecordingMailer, SmtpMailer
@@ -210,6 +210,29 @@ def test_updates_after_a_new_version_of_the_note(
         .get_content()
     )
     assert "raw date: Q1 2024 (tbc) -> 19 March 2024" in text
+
+
+def test_a_mail_says_where_the_note_has_the_row(
+    desk: Subscriber, sessions: sessionmaker[Session], settings: NotificationSettings
+) -> None:
+    """The source of a mail is the label pages and feeds show (models.SourceRef)."""
+    with sessions.begin() as session:
+        event = session.scalar(
+            select(Event).where(Event.raw_date == "Q1 2024 (tbc)", Event.title.contains("Serbia"))
+        )
+        assert event is not None
+        assert event.document_version is not None
+        # As if 5484/24 had been read from its PDF: Serbia's table is its 22nd,
+        # the JRC that table's 18th row (by reading the note).
+        event.document_version.format = DocumentFormat.PDF
+        event.source_line, event.source_page = None, 19
+        event.source_table, event.source_row = 22, 18
+    mail = RecordingMailer()
+    reminder_pass(sessions, mail, now=NOTE_DAY, settings=settings)
+    message = next(m for m in mail.messages if "Serbia" in str(m["Subject"]))
+    text, html = parts(message)
+    assert "Source: Council document 5484/24, p. 19, table 22 row 18" in text
+    assert "<td>Council document 5484/24, p. 19, table 22 row 18</td>" in html
 
 
 def test_html_parts_escape_what_the_note_says(

@@ -15,7 +15,8 @@ import pytest
 
 from calendar_svc.ingest.dates import parse_date_cell
 from calendar_svc.ingest.drafts import EventDraft, clean_cell, draft_events
-from calendar_svc.ingest.note import Row, parse_note
+from calendar_svc.ingest.note import Row
+from calendar_svc.ingest.text import read_text
 from models import Category, Precision, Status
 from models.window import Window
 from tests.conftest import SAMPLE
@@ -48,7 +49,7 @@ MONTHS = {
 
 @pytest.fixture(scope="module")
 def drafts() -> list[EventDraft]:
-    return draft_events(parse_note(SAMPLE.read_text(encoding="utf-8").split("\n")))
+    return draft_events(read_text(SAMPLE.read_text(encoding="utf-8").split("\n")))
 
 
 @pytest.fixture(scope="module")
@@ -223,7 +224,9 @@ def test_every_draft_has_a_category(drafts: list[EventDraft]) -> None:
 
 
 def table(*cells: str) -> list[Row]:
-    return [Row(i + 1, [cell, f"Meeting {i}", ""], [cell]) for i, cell in enumerate(cells)]
+    return [
+        Row([cell, f"Meeting {i}", ""], line=i + 1, lines=[cell]) for i, cell in enumerate(cells)
+    ]
 
 
 def infer(cells: list[str], note_date: dt.date | None = None) -> list[tuple[str, str | None]]:

@@ -12,9 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from calendar_svc.ingest.errors import DocumentConflict, UnreadableDocument
-from calendar_svc.ingest.importer import load_note
 from calendar_svc.ingest.report import ImportReport, render
-from calendar_svc.ingest.source import read_source
+from calendar_svc.ingest.source import load_note, read_source
 from models import (
     DocumentVersion,
     Event,

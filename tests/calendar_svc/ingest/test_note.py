@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from calendar_svc.ingest.note import parse_note
 from calendar_svc.ingest.source import decode
+from calendar_svc.ingest.text import read_text
 from models import Group
 from tests.conftest import SAMPLE, V2
 
@@ -19,12 +19,12 @@ def lines_of(path: Any) -> list[str]:
 
 @pytest.fixture(scope="module")
 def sample() -> Any:
-    return parse_note(lines_of(SAMPLE))
+    return read_text(lines_of(SAMPLE))
 
 
 @pytest.fixture(scope="module")
 def v2() -> Any:
-    return parse_note(lines_of(V2))
+    return read_text(lines_of(V2))
 
 
 def test_reads_symbol_date_and_previous_document_from_the_header(sample: Any) -> None:
@@ -51,7 +51,7 @@ def test_finds_every_section_and_table_row_of_the_sample(
 def test_the_contents_are_not_sections(sample: Any) -> None:
     assert len(sample.contents) == 57
     assert "NIGER" in sample.contents
-    assert all(block.line > 101 for block in sample.sections)
+    assert all((block.place.line or 0) > 101 for block in sample.sections)
     assert sample.sections_missing_from_body() == []
 
 
@@ -156,7 +156,7 @@ Some text.
 
 
 def test_reads_a_small_note_with_other_wordings() -> None:
-    note = parse_note(SMALL_NOTE.split("\n"))
+    note = read_text(SMALL_NOTE.split("\n"))
     assert (note.symbol, note.document_date) == ("7001/25", dt.date(2025, 3, 3))
     ghana, morocco = note.sections
     assert (ghana.identity.slug, ghana.identity.iso_code, ghana.identity.group) == (
@@ -178,12 +178,12 @@ def test_crlf_and_utf16_files_read_the_same() -> None:
     utf16 = decode(text.encode("utf-16"), "utf16")
     for variant in (crlf, utf16):
         lines = variant.replace("\r\n", "\n").split("\n")
-        assert parse_note(lines).rows == 836
+        assert read_text(lines).rows == 836
 
 
 def test_a_truncated_note_misses_the_last_sections_of_its_contents() -> None:
     lines = lines_of(SAMPLE)
-    cut = parse_note(lines[:1100])  # ends inside Azerbaijan's table
+    cut = read_text(lines[:1100])  # ends inside Azerbaijan's table
     missing = cut.sections_missing_from_body()
     assert missing[0] == "BELARUS"
     assert missing[-1] == "B. UNITED NATIONS"
@@ -215,7 +215,7 @@ Text.
 
 
 def test_a_table_right_under_a_chapter_heading_belongs_to_that_chapter() -> None:
-    note = parse_note(CHAPTER_TABLES.split("\n"))
+    note = read_text(CHAPTER_TABLES.split("\n"))
     regional, russia = note.sections
     assert (regional.identity.slug, regional.identity.group, regional.identity.is_known) == (
         "western-balkans-copy-2",
@@ -230,5 +230,5 @@ def test_a_table_right_under_a_chapter_heading_belongs_to_that_chapter() -> None
 
 
 def test_a_row_outside_every_section_is_reported_not_dropped_silently() -> None:
-    note = parse_note(CHAPTER_TABLES.split("\n"))
+    note = read_text(CHAPTER_TABLES.split("\n"))
     assert "line 6: table row outside any section, not imported" in note.notices

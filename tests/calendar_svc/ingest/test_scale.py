@@ -15,9 +15,9 @@ from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
 from bench.synthetic import replicate
-from calendar_svc.ingest.importer import import_note, load_note
+from calendar_svc.ingest.importer import import_note
 from calendar_svc.ingest.report import ImportReport
-from calendar_svc.ingest.source import read_source
+from calendar_svc.ingest.source import load_note, read_source
 from models import Event, EventRevision, Occurrence, make_engine
 from models.migrate import upgrade
 from tests.conftest import SAMPLE

@@ -9,14 +9,15 @@ from pathlib import Path
 import pytest
 
 from calendar_svc.ingest.errors import UnreadableDocument
-from calendar_svc.ingest.source import decode, read_source
+from calendar_svc.ingest.source import decode, lines_of, read_source
 from tests.conftest import SAMPLE
 
 
 def test_reads_the_sample_and_hashes_its_bytes() -> None:
     source = read_source(SAMPLE, max_bytes=1_000_000)
     assert source.sha256 == hashlib.sha256(SAMPLE.read_bytes()).hexdigest()
-    assert len(source.lines) == 1583
+    assert source.text is not None
+    assert len(lines_of(source.text)) == 1583
 
 
 @pytest.mark.parametrize(

@@ -25,8 +25,8 @@ from werkzeug.test import TestResponse
 
 from calendar_svc.app import create_app, services
 from calendar_svc.auth import add_user
-from calendar_svc.ingest.importer import import_note, load_note
-from calendar_svc.ingest.source import read_source
+from calendar_svc.ingest.importer import import_note
+from calendar_svc.ingest.source import load_note, read_source
 from calendar_svc.subscribers import add_subscriber
 from feeds.tokens import issue_token
 from models import Event, Role, Section

@@ -14,9 +14,11 @@ from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
+from sqlalchemy import select
 
 from calendar_svc.auth import find_user, issue_api_token
-from models import ApiToken
+from calendar_svc.editing import add_event
+from models import ApiToken, DocumentFormat, Event, Section
 from tests.calendar_svc.web.conftest import EDITOR, START, VIEWER, Site, post
 from tests.calendar_svc.web.test_pages import JRC
 from tests.conftest import DATA, serving
@@ -68,9 +70,10 @@ def test_events_of_a_section_in_the_notes_order(client: FlaskClient, token: str)
     jrc = next(e for e in body["events"] if e["title"] == JRC)
     assert jrc["raw_date"] == "Q1 2024 (tbc)"
     assert jrc["occurrences"] == [{"start": "2024-01-01", "end": "2024-03-31"}]
+    # Serbia's is the note's 22nd events table, the JRC its 18th row (by reading it).
     assert (jrc["confidence"], jrc["source"]) == (
         "tentative",
-        {"document": "5484/24", "line": 768},
+        {"document": "5484/24", "format": "text", "table": 22, "row": 18, "line": 768},
     )
     # Note-sourced records also meet the export contract outside tools read.
     with (DATA / "export.schema.json").open() as f:
@@ -138,6 +141,52 @@ def test_one_event_with_its_history(site: Site, client: FlaskClient, token: str)
     )
     missing = client.get("/api/v1/events/no-such-uid", headers=bearer(token))
     assert (missing.status_code, missing.json) == (404, {"error": "no event 'no-such-uid'"})
+
+
+def test_an_event_says_where_the_note_has_its_row(
+    site: Site, client: FlaskClient, token: str
+) -> None:
+    """The export's source object: page and no line for a PDF, with table and row."""
+    uid = site.event("serbia", JRC).uid
+    with site.session() as session, session.begin():
+        event = session.scalars(select(Event).filter_by(uid=uid)).one()
+        assert event.document_version is not None
+        event.document_version.format = DocumentFormat.PDF
+        event.source_line, event.source_page = None, 19
+        event.source_table, event.source_row = 22, 18
+    response = client.get(f"/api/v1/events/{uid}", headers=bearer(token))
+    schema_validator(client, "EventWithHistory").validate(response.json)
+    assert response.json["source"] == {
+        "document": "5484/24",
+        "format": "pdf",
+        "table": 22,
+        "row": 18,
+        "page": 19,
+    }
+    with (DATA / "export.schema.json").open() as f:
+        item = json.load(f)["items"]
+    record = {k: v for k, v in response.json.items() if k != "revisions"}
+    jsonschema.validate(record, item)
+
+
+def test_an_event_added_by_hand_has_no_source(site: Site, client: FlaskClient, token: str) -> None:
+    with site.session() as session, session.begin():
+        serbia = session.scalars(select(Section).filter_by(slug="serbia")).one()
+        uid = add_event(
+            session,
+            serbia,
+            title="EU-Serbia Readmission Expert Meeting",
+            date_text="May 2024 (tbc)",
+            outcome="",
+            actor=EDITOR,
+            now=START,
+        ).uid
+    response = client.get(f"/api/v1/events/{uid}", headers=bearer(token))
+    schema_validator(client, "EventWithHistory").validate(response.json)
+    assert response.json["source"] is None
+    listed = client.get("/api/v1/events?section=serbia&q=expert", headers=bearer(token)).json
+    schema_validator(client, "EventPage").validate(listed)
+    assert [e["source"] for e in listed["events"]] == [None]
 
 
 def test_sections(client: FlaskClient, token: str) -> None:

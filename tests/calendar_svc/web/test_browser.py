@@ -24,7 +24,8 @@ from models import Subscriber
 from notifications.jobs import runtime, send_digests
 from tests.calendar_svc.web.conftest import EDITOR, PASSWORD, VIEWER, Seed, Site, serve_copy
 from tests.calendar_svc.web.test_pages import JRC
-from tests.conftest import V2, services_of
+from tests.conftest import services_of
+from tests.documents import V2_PDF
 from tests.smtp import SmtpServer
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
@@ -155,10 +156,11 @@ def test_confirm_a_tbc_date_and_the_subscribers_feed_follows(page: Page, live: S
 
 
 def test_upload_a_new_version_and_see_what_changed(page: Page, live: Site) -> None:
+    """As delegates receive it: the PDF of the second version."""
     sign_in(page, EDITOR)
     live.clock.now = dt.datetime(2024, 5, 16, 9, 0, tzinfo=dt.UTC)
     page.get_by_role("link", name="Documents").click()
-    page.get_by_label("The note as text (.txt)").set_input_files(V2)
+    page.get_by_label("The note as PDF, Word (.docx) or text (.txt)").set_input_files(V2_PDF)
     page.get_by_role("button", name="Preview the import").click()
     expect(page.get_by_role("heading", name="Preview: 9876/24 of 15 May 2024")).to_be_visible()
     expect(page.get_by_text("add 4 events, change 9, remove 7")).to_be_visible()

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
-from models import DocumentVersion, EventRevision
+from models import DocumentVersion, Event, EventRevision
+from tests import documents
 from tests.calendar_svc.web.conftest import Site, csrf_token
 from tests.calendar_svc.web.test_pages import section_of_page, titles
 from tests.conftest import SAMPLE, V2
@@ -24,8 +27,10 @@ def upload(client: FlaskClient, data: bytes, filename: str = "note_v2.txt") -> T
     )
 
 
-def upload_and_import(client: FlaskClient, data: bytes | None = None) -> TestResponse:
-    preview = upload(client, data if data is not None else V2.read_bytes())
+def upload_and_import(
+    client: FlaskClient, data: bytes | None = None, filename: str = "note_v2.txt"
+) -> TestResponse:
+    preview = upload(client, data if data is not None else V2.read_bytes(), filename)
     assert preview.status_code == 200, preview.text
     form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', preview.text))
     return client.post("/documents/import", data=form)
@@ -92,6 +97,39 @@ def test_importing_shows_the_diff_against_the_previous_version(
     assert counts(site)[0] == 2
     listing = editor.get("/documents").text
     assert listing.index(">9876/24</a>") < listing.index(">5484/24</a>")  # newest first
+
+
+@pytest.mark.parametrize("document", [documents.V2_PDF, documents.V2_DOCX], ids=["pdf", "docx"])
+def test_the_pdf_or_word_form_is_previewed_and_imported_like_the_text(
+    site: Site, editor: FlaskClient, document: Path
+) -> None:
+    preview = upload(editor, document.read_bytes(), document.name)
+    assert preview.status_code == 200, preview.text
+    assert "Preview: 9876/24 of 15 May 2024" in preview.text
+    assert "add 4 events, change 9, remove 7" in preview.text
+    response = upload_and_import(editor, document.read_bytes(), document.name)
+    assert response.location == f"/documents/{document_id(site, '9876/24')}"
+    html = editor.get(response.location).text
+    for heading in ("New (4)", "Confirmed (3)", "Cancelled (2)", "Changed (4)", "Removed (7)"):
+        assert heading in html
+    with site.session() as session:
+        jrc = session.scalars(
+            select(Event.uid).where(Event.title.startswith("10 th EU-Serbia Joint Readmission"))
+        ).one()
+    # Read off the PDF: the JRC row opens page 45; Serbia's is the 23rd table of
+    # 9876/24 (Togo came in before it) and the JRC its 18th row.
+    place = "p. 45, table 23 row 18" if document.suffix == ".pdf" else "table 23 row 18"
+    assert f">9876/24</a>, {place} (note of 15 May 2024)" in editor.get(f"/events/{jrc}").text
+
+
+def test_a_scan_is_refused_with_what_to_ask_for(
+    site: Site, editor: FlaskClient, tmp_path: Path
+) -> None:
+    before = counts(site)
+    response = upload(editor, documents.scanned_pdf(tmp_path).read_bytes(), "scan.pdf")
+    assert response.status_code == 400
+    assert "scan.pdf: the PDF has no text layer: it looks like a scan" in response.text
+    assert counts(site) == before
 
 
 def test_a_file_that_is_not_the_note_is_refused_in_one_line(

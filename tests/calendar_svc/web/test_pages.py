@@ -7,7 +7,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
+from models import DocumentFormat, Event
 from tests.calendar_svc.web.conftest import Site, post
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -146,12 +148,44 @@ def test_the_event_page_shows_its_source_and_history(site: Site, viewer: FlaskCl
     uid = site.event("serbia", JRC).uid
     html = viewer.get(f"/events/{uid}").text
     assert "<dd>Q1 2024 (tbc)</dd>" in html
-    assert "line 768" in html
+    assert 'Council document <a href="/documents/1">5484/24</a>, line 768' in html
     assert f"Q1 2024 (tbc)\t{JRC}" in html  # the raw row
     assert "<td>2024-01-01</td><td>2024-03-31</td>" in html
     history = section_of_page(html, "history")
     assert "created: new" in history
     assert ">5484/24</a>" in history
+
+
+@pytest.mark.parametrize(
+    ("document_format", "line", "page", "label"),
+    [
+        (DocumentFormat.TEXT, 768, None, ", line 768, table 22 row 18"),
+        (DocumentFormat.PDF, None, 19, ", p. 19, table 22 row 18"),
+        (DocumentFormat.DOCX, None, None, ", table 22 row 18"),
+    ],
+)
+def test_the_event_page_labels_its_source_as_feeds_and_mails_do(
+    site: Site,
+    viewer: FlaskClient,
+    document_format: DocumentFormat,
+    line: int | None,
+    page: int | None,
+    label: str,
+) -> None:
+    """The label of models.SourceRef, the symbol linking to the document's page."""
+    uid = site.event("serbia", JRC).uid
+    with site.session() as session, session.begin():
+        event = session.scalars(select(Event).filter_by(uid=uid)).one()
+        assert event.document_version is not None
+        # Serbia's is the note's 22nd events table, the JRC its 18th row (by reading it).
+        event.document_version.format = document_format
+        event.source_line, event.source_page = line, page
+        event.source_table, event.source_row = 22, 18
+    html = viewer.get(f"/events/{uid}").text
+    assert (
+        f'<p>Council document <a href="/documents/1">5484/24</a>{label} (note of 6 Feb 2024).</p>'
+        in html
+    )
 
 
 def test_titles_with_markup_are_shown_as_text(site: Site, editor: FlaskClient) -> None:

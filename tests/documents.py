@@ -1,0 +1,118 @@
+"""Damaged and wrong PDF and Word files, made from the good fixtures as a user might
+meet them: each function writes one into a folder and returns its path.
+
+The good files are ``tests/data/*.pdf`` and ``*.docx`` (``tests/data/make_documents.py``).
+Made with real tools: pypdf encrypts, pypdfium2 renders pages to images that
+Pillow saves as a PDF without a text layer (a scan), zipfile repackages.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pypdf
+import pypdfium2
+
+from tests.conftest import DATA
+
+SAMPLE_PDF = DATA / "note_5484_24.pdf"
+SAMPLE_DOCX = DATA / "note_5484_24.docx"
+V2_PDF = DATA / "note_v2.pdf"
+V2_DOCX = DATA / "note_v2.docx"
+NOT_A_NOTE_PDF = DATA / "not_a_note.pdf"
+NOT_A_NOTE_DOCX = DATA / "not_a_note.docx"
+_WORD_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+_MACRO_MAIN = "application/vnd.ms-word.document.macroEnabled.main+xml"
+
+
+def encrypted_pdf(folder: Path) -> Path:
+    """The sample PDF, opened only with a password."""
+    writer = pypdf.PdfWriter(clone_from=SAMPLE_PDF)
+    writer.encrypt("a password", algorithm="AES-256")
+    path = folder / "encrypted.pdf"
+    with path.open("wb") as f:
+        writer.write(f)
+    return path
+
+
+def scanned_pdf(folder: Path, pages: int = 3) -> Path:
+    """The first pages of the sample, as images only: what a scanner without OCR makes."""
+    document = pypdfium2.PdfDocument(SAMPLE_PDF)
+    try:
+        images = [document[i].render(scale=100 / 72).to_pil().convert("L") for i in range(pages)]
+    finally:
+        document.close()
+    path = folder / "scan.pdf"
+    images[0].save(path, save_all=True, append_images=images[1:], resolution=100)
+    return path
+
+
+def truncated(source: Path, folder: Path) -> Path:
+    """The first half of a file: a download cut short."""
+    data = source.read_bytes()
+    path = folder / f"truncated{source.suffix}"
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+def damaged_pdf(folder: Path) -> Path:
+    """A PDF signature and end marker around bytes that are no PDF."""
+    path = folder / "damaged.pdf"
+    path.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 40 + b"\n%%EOF\n")
+    return path
+
+
+def macro_enabled(folder: Path) -> Path:
+    """The sample Word file saved as a macro-enabled document (.docm): its main part's type."""
+    return _repackaged(
+        SAMPLE_DOCX,
+        folder / "note.docm",
+        lambda name, data: (
+            data.replace(_WORD_MAIN.encode(), _MACRO_MAIN.encode())
+            if name == "[Content_Types].xml"
+            else data
+        ),
+    )
+
+
+def other_zip(folder: Path) -> Path:
+    """A ZIP archive that is no Office document at all, named like one."""
+    path = folder / "archive.docx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("note.txt", "Key past and upcoming events\n")
+    return path
+
+
+def _repackaged(source: Path, path: Path, change: object) -> Path:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            new.writestr(info, change(info.filename, old.read(info)))  # type: ignore[operator]
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def broken_xml_docx(folder: Path) -> Path:
+    """A Word file whose ZIP is whole but whose main part is cut mid-element."""
+    return _repackaged(
+        SAMPLE_DOCX,
+        folder / "broken.docx",
+        lambda name, data: data[: len(data) // 2] if name == "word/document.xml" else data,
+    )
+
+
+def zip_bomb_docx(folder: Path, megabytes: int = 250) -> Path:
+    """The sample Word file with a part of zeros that unpacks to ``megabytes`` MB
+    (about 0.25 MB packed)."""
+    path = folder / "bomb.docx"
+    path.write_bytes(SAMPLE_DOCX.read_bytes())
+    with (
+        zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("word/media/padding.bin", "w", force_zip64=True) as part,
+    ):
+        zeros = bytes(1_000_000)
+        for _ in range(megabytes):
+            part.write(zeros)
+    return path
