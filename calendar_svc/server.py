@@ -16,3 +16,7 @@ _server = load_settings().server
 wsgi_app = "calendar_svc:create_app()"
 bind = [f"{_server.host}:{_server.port}"]
 workers = _server.workers
+# An upload's preview and its import each read the whole file: a PDF at the
+# page limit (ingest.max_pages, 500) takes about 35 s, more than gunicorn's
+# default of 30 s before it kills a silent worker.
+timeout = 120

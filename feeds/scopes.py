@@ -184,14 +184,7 @@ def _source(
     # From the query's columns: SourceRef.of would load each event's document.
     if symbol is None or document_format is None:
         return None
-    return SourceRef(
-        document=symbol,
-        format=document_format,
-        table=event.source_table,
-        row=event.source_row,
-        line=event.source_line,
-        page=event.source_page,
-    )
+    return SourceRef.in_document(event, symbol, document_format)
 
 
 def latest_import(session: Session) -> dt.datetime | None:

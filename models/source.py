@@ -45,9 +45,15 @@ class SourceRef:
         document = event.document_version
         if document is None:
             return None
+        return cls.in_document(event, document.symbol, document.format)
+
+    @classmethod
+    def in_document(cls, event: Event, symbol: str, format: DocumentFormat) -> SourceRef:
+        """The place of ``event``'s row in the version ``symbol``, read from ``format``
+        (for a query that selects those two columns beside the event)."""
         return cls(
-            document=document.symbol,
-            format=document.format,
+            document=symbol,
+            format=format,
             table=event.source_table,
             row=event.source_row,
             line=event.source_line,

@@ -25,13 +25,13 @@ from feeds.scopes import (
 )
 from models import (
     Confidence,
-    DocumentFormat,
     Event,
     Occurrence,
     Precision,
     Section,
     SourceRef,
 )
+from tests import documents
 from tests.conftest import V2
 
 NOTE_DAY = dt.date(2024, 2, 6)
@@ -115,19 +115,14 @@ def test_the_description_says_where_a_pdf_note_has_the_row(
     session: Session, ingest: Callable[..., Any]
 ) -> None:
     """The feed query carries the version's format and the row's table, row and page."""
-    ingest()
+    ingest(documents.SAMPLE_PDF)
     jrc = session.scalars(
         select(Event).where(Event.raw_date == "Q1 2024 (tbc)", Event.title.contains("Serbia"))
     ).one()
-    assert jrc.document_version is not None
-    # As if 5484/24 had been read from its PDF: Serbia's table is its 22nd, the
-    # JRC that table's 18th row (tests/models/test_migrations.py reads them off).
-    jrc.document_version.format = DocumentFormat.PDF
-    jrc.source_line, jrc.source_page = None, 19
-    jrc.source_table, jrc.source_row = 22, 18
-    session.flush()
+    # Read off the PDF: the JRC row stands at the foot of page 44; Serbia's table
+    # is the note's 22nd, the JRC its 18th row.
     vevent = vevents(feed(session, section_scope(session, "serbia")))[f"{jrc.uid}-0"]
-    assert "Source: Council document 5484/24, p. 19, table 22 row 18" in str(
+    assert "Source: Council document 5484/24, p. 44, table 22 row 18" in str(
         vevent["DESCRIPTION"]
     ).split("\n")
 
