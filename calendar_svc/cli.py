@@ -226,11 +226,18 @@ def agenda(now: dt.datetime, weeks: int, section_keys: tuple[str, ...]) -> None:
 def serve(host: str | None, port: int | None) -> None:
     """Run the web app with the development server (one process)."""
     from flask import current_app
+    from werkzeug.serving import run_simple
 
     from calendar_svc.app import services
 
     settings = services().settings.server
-    current_app.run(host=host or settings.host, port=port or settings.port, use_reloader=False)
+    # Not app.run(): under a Flask command line it returns at once, serving nothing.
+    run_simple(
+        host or settings.host,
+        port or settings.port,
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        threaded=True,
+    )
 
 
 @click.command("check")

@@ -258,22 +258,39 @@ class Runner:
     def __call__(
         self, *args: str, env: dict[str, str] | None = None, input_text: str | None = None
     ) -> subprocess.CompletedProcess[str]:
-        script = shutil.which("calendar-svc", path=str(Path(sys.executable).parent))
-        assert script, "calendar-svc is not installed in this environment"
-        environment = (
-            {k: v for k, v in os.environ.items() if not k.startswith("CALENDAR_SVC_")}
-            | {"CALENDAR_SVC_SECRET_KEY": os.environ["CALENDAR_SVC_SECRET_KEY"]}
-            | (env or {})
-        )
         return subprocess.run(
-            [script, "--db", self.database, *args],
+            self.command(*args),
             capture_output=True,
             text=True,
             input=input_text,
             cwd=self.cwd,
-            env=environment,
+            env=self.environment(env),
             check=False,
             timeout=120,
+        )
+
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        """Start a long-running command (``serve``, ``scheduler``); the caller stops it."""
+        return subprocess.Popen(
+            self.command(*args),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=self.cwd,
+            env=self.environment(None),
+        )
+
+    def command(self, *args: str) -> list[str]:
+        script = shutil.which("calendar-svc", path=str(Path(sys.executable).parent))
+        assert script, "calendar-svc is not installed in this environment"
+        return [script, "--db", self.database, *args]
+
+    @staticmethod
+    def environment(env: dict[str, str] | None) -> dict[str, str]:
+        return (
+            {k: v for k, v in os.environ.items() if not k.startswith("CALENDAR_SVC_")}
+            | {"CALENDAR_SVC_SECRET_KEY": os.environ["CALENDAR_SVC_SECRET_KEY"]}
+            | (env or {})
         )
 
 

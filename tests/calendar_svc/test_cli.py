@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
+import urllib.request
 from pathlib import Path
 
 from sqlalchemy import MetaData, create_engine, select
@@ -171,6 +173,28 @@ def test_symbol_and_date_options_name_one_file(run: Run) -> None:
     result = run("ingest", str(SAMPLE), str(V2), "--symbol", "5484/24")
     assert result.returncode == 2
     assert "give one PATH" in result.stderr
+
+
+def test_serve_answers_http_until_stopped(imported: Runner) -> None:
+    """The README's development server serves the app (it once returned at once,
+    serving nothing, because Flask ignores app.run() under its command line)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with imported.start("serve", "--host", "127.0.0.1", "--port", str(port)) as server:
+        try:
+            assert server.stdout is not None
+            started = ""
+            for line in server.stdout:  # the server says when it listens
+                started += line
+                if f"Running on http://127.0.0.1:{port}" in line:
+                    break
+            assert server.poll() is None, started
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=10) as page:
+                assert page.status == 200
+                assert "Sign in" in page.read().decode()
+        finally:
+            server.terminate()
 
 
 def test_an_older_note_is_refused(run: Run, database: str) -> None:
