@@ -340,7 +340,12 @@ class _Applier:
             self.replaced_windows[event.id] = draft.windows
         self._revision(event.id, revision, kind, labels, changes)
         change = EventChange(
-            event.uid, draft.section.slug, draft.title, self._place(draft), labels, changes
+            event.uid,
+            draft.section.slug,
+            draft.title,
+            _place(self.document, draft),
+            labels,
+            changes,
         )
         (self.report.restored if event.is_removed else self.report.updated).append(change)
 
@@ -388,7 +393,9 @@ class _Applier:
         )
         self.new_windows[uid] = draft.windows
         self.report.created.append(
-            EventChange(uid, draft.section.slug, draft.title, self._place(draft), ("new",), {})
+            EventChange(
+                uid, draft.section.slug, draft.title, _place(self.document, draft), ("new",), {}
+            )
         )
 
     def _pointers(self, draft: EventDraft) -> dict[str, Any]:
@@ -402,9 +409,6 @@ class _Applier:
             "source_text": draft.source_text,
             "position": draft.position,
         }
-
-    def _place(self, draft: EventDraft) -> str:
-        return _place(self.document, draft)
 
     def _conflict(self, event: _Stored, title: str, changes: dict[str, tuple[Any, Any]]) -> None:
         self.conflicts.append(

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 import docx
 from docx.table import Table
 from docx.text.paragraph import Paragraph
+from lxml import etree
 
 from calendar_svc.ingest.errors import UnreadableDocument
 from calendar_svc.ingest.note import HEADER_LINES, Note, NoteBuilder, Place
@@ -35,6 +36,8 @@ _OTHER_MAIN_PARTS = {
 #: Uncompressed size a .docx may unpack to, against ZIP bombs (the sample: about 1 MB).
 MAX_UNPACKED_BYTES = 200_000_000
 _NO_PLACE = Place()
+#: As python-docx parses parts: no entity expansion, nothing fetched.
+_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True)
 
 
 def read_word(data: bytes, *, where: str) -> Note:
@@ -88,10 +91,8 @@ def _open(data: bytes, where: str) -> docx.document.Document:
 
 def _main_part_type(archive: zipfile.ZipFile) -> str | None:
     """The content type of the package's main document part, from [Content_Types].xml."""
-    from lxml import etree
-
     try:
-        types = etree.fromstring(archive.read("[Content_Types].xml"))
+        types = etree.fromstring(archive.read("[Content_Types].xml"), _SAFE_XML)
     except KeyError:
         return None
     except etree.XMLSyntaxError:
