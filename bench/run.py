@@ -10,7 +10,7 @@ import os
 import platform
 from pathlib import Path
 
-from bench import feeds, forms, ingest, pages, reminders
+from bench import dates, feeds, forms, ingest, pages, reminders
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
@@ -122,6 +122,7 @@ def main() -> None:
     # First, while the process is small like a web worker's: the later
     # benchmarks leave large heaps that the garbage collector would walk.
     page_rows = pages.run()
+    date_rows = dates.run()
     rows = ingest.run()
     form_rows = forms.run()
     lines = [
@@ -147,6 +148,7 @@ def main() -> None:
     for row in reminders.run():
         seconds = float(row["seconds"])  # type: ignore[arg-type]
         lines.append(f"| {row['name']} | {seconds:.2f} s | {row['runs']} | {row['note']} |")
+    lines += ["", *dates.lines(date_rows)]
     lines += [
         "",
         f"| web pages (editor signed in; {pages.RUNS} runs each) | median | slowest | size |",

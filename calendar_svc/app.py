@@ -102,6 +102,8 @@ def create_app(
         cancelled_days=feeds.cancelled_days,
         past_days=feeds.past_days or None,
         cache_size=feeds.cache_size,
+        cache_bytes=feeds.cache_bytes,
+        past_days_choices=feeds.past_days_choices,
     )
     secret = _secret_key(settings, Path(app.instance_path))
     app.extensions[EXTENSION] = Services(
@@ -109,7 +111,7 @@ def create_app(
         engine,
         make_session_factory(engine),
         feed_settings,
-        FeedCache(feeds.cache_size),
+        FeedCache(feeds.cache_size, feeds.cache_bytes),
         clock,
         make_session_factory(writer(engine)),
         secret=secret,
@@ -121,7 +123,11 @@ def create_app(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
-        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=12),
+        # The session itself lives in the database (calendar_svc.web.auth): the
+        # cookie expires with its absolute lifetime and is not set again on
+        # every response, which would keep a cookie in use alive forever.
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=settings.auth.session_hours),
+        SESSION_REFRESH_EACH_REQUEST=False,
         MAX_CONTENT_LENGTH=settings.ingest.max_bytes + 100_000,
         WTF_CSRF_TIME_LIMIT=None,  # a form open all day still submits
     )
@@ -138,10 +144,12 @@ def create_app(
         events,
         headers,
         health,
+        input,
         sections,
         subscriptions,
         templating,
         unsubscribe,
+        users,
     )
     from calendar_svc.web import feeds as feed_views
 
@@ -151,11 +159,12 @@ def create_app(
     csrf.exempt(api.blueprint)
     for module in (
         health, feed_views, unsubscribe, auth, dashboard, sections, events, documents,
-        subscriptions, api,
+        subscriptions, users, api,
     ):  # fmt: skip
         app.register_blueprint(module.blueprint)
     errors.register(app)
     headers.register(app)
+    input.register(app)
     templating.register(app)
     register_commands(app.cli)
     return app

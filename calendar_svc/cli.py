@@ -34,7 +34,10 @@ class _Group(FlaskGroup):
         try:
             return super().invoke(ctx)
         except CalendarSvcError as exc:
-            raise click.ClickException(str(exc)) from exc
+            from models.text import one_line
+
+            # One line, whatever a file name or a stored title held.
+            raise click.ClickException(one_line(str(exc))) from exc
         except OperationalError as exc:
             reason = str(exc.orig).splitlines()[0] if exc.orig else "unreachable"
             raise click.ClickException(f"database error: {reason}") from exc
@@ -78,6 +81,12 @@ def now_option(command: Callable[..., Any]) -> Callable[..., Any]:
             moment = dt.datetime.fromisoformat(value)
         except ValueError:
             raise click.BadParameter(f"{value!r} is not YYYY-MM-DD or an ISO datetime") from None
+        # Rules count days from it (a reminder 14 days ahead, a digest's week):
+        # kept within the dates calendar-svc keeps, that never overflows.
+        from models.window import Window, out_of_bounds
+
+        if problem := out_of_bounds(Window(moment.date(), moment.date())):
+            raise click.BadParameter(problem)
         return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
     return click.option(
@@ -155,13 +164,13 @@ def ingest(
         with session.begin():
             for source, note in notes:
                 report = import_note(session, source, note, **options)
-                click.echo(render(report, dry_run=True), nl=False)
+                click.echo(_printable(render(report, dry_run=True)), nl=False)
             session.rollback()
         return
     for source, note in notes:
         with session.begin():
             report = import_note(session, source, note, **options)
-        click.echo(render(report), nl=False)
+        click.echo(_printable(render(report)), nl=False)
 
 
 @click.command("export")
@@ -195,7 +204,13 @@ def export(fmt: str, section_key: str | None, now: dt.datetime) -> None:
         click.get_binary_stream("stdout").write(feed.body)
         return
     records = export_records(session, section=section)
-    click.echo(to_json(records) if fmt == "json" else to_csv(records), nl=False)
+    if fmt == "json":
+        click.echo(to_json(records), nl=False)  # JSON escapes control characters itself
+        return
+    from models.text import printable
+
+    # CSV's own line ends (CRLF) stay; a CR inside a field is quoted by csv.
+    click.echo(printable(to_csv(records), keep="\t\n\r"), nl=False)
 
 
 @click.command("agenda")
@@ -216,7 +231,7 @@ def agenda(now: dt.datetime, weeks: int, section_keys: tuple[str, ...]) -> None:
     section_ids = [_section(session, key).id for key in section_keys]
     condition = Event.section_id.in_(section_ids) if section_ids else None
     result = build_agenda(session, today=now.date(), weeks=weeks, condition=condition)
-    click.echo(render_agenda(result, weeks=weeks), nl=False)
+    click.echo(_printable(render_agenda(result, weeks=weeks)), nl=False)
 
 
 @click.command("serve")
@@ -395,7 +410,8 @@ def subscribers_list(fmt: str) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
     for row in rows:
-        click.echo(f"{row['email']}\t{row['name']}\t{row['scope']}\ttokens: {row['live_tokens']}")
+        line = f"{row['email']}\t{row['name']}\t{row['scope']}\ttokens: {row['live_tokens']}"
+        click.echo(_printable(line))
 
 
 @subscribers.command("remove")
@@ -473,13 +489,16 @@ def reminders_run(now: dt.datetime, dry_run: bool) -> None:
 def reminders_failed() -> None:
     """List mails that failed their last attempt (exit 1 if there are any)."""
     from calendar_svc.app import get_session
+    from models.text import one_line
     from notifications.ledger import failed_entries
 
     entries = failed_entries(get_session())
     for entry in entries:
         click.echo(
-            f"{entry.id}\t{entry.recipient}\t{entry.rule.value}\t{entry.due_date}"
-            f"\tattempts {entry.attempts}\t{entry.last_error}"
+            _printable(
+                f"{entry.id}\t{entry.recipient}\t{entry.rule.value}\t{entry.due_date}"
+                f"\tattempts {entry.attempts}\t{one_line(entry.last_error or '')}"
+            )
         )
     if entries:
         raise click.ClickException(f"{len(entries)} mail(s) failed")
@@ -508,7 +527,7 @@ def digest_preview(email: str, now: dt.datetime) -> None:
         get_session(), subscriber, now=now, schedule=settings.schedule, policy=settings.policy
     )
     subject, text, _html = render_digest(built, context=settings.context)
-    click.echo(f"Subject: {subject}\n\n{text}", nl=False)
+    click.echo(_printable(f"Subject: {subject}\n\n{text}"), nl=False)
 
 
 @digest.command("send")
@@ -527,6 +546,15 @@ def digest_send(emails: tuple[str, ...], now: dt.datetime) -> None:
     _finish(report)
 
 
+def _printable(text: str) -> str:
+    """``text`` for a terminal: each control character but TAB and LF as U+FFFD,
+    line breaks as LF. Titles stored before imports refused control characters
+    would otherwise act on it (ESC sequences, BEL, a CR overwriting the line)."""
+    from models.text import readable
+
+    return readable(text)
+
+
 def _finish(report: PassReport) -> None:
     """Print what a pass did; a pass stopped by SIGTERM exits 1 (the rest waits for the next)."""
     click.echo(str(report))
@@ -536,7 +564,7 @@ def _finish(report: PassReport) -> None:
 
 @click.group("users")
 def users() -> None:
-    """People who sign in to the web app: add them, set passwords, list, issue API tokens."""
+    """People who sign in to the web app: add, passwords, roles, disable, API tokens."""
 
 
 @users.command("add")
@@ -567,16 +595,27 @@ def users_add(email: str, role: str, name: str, now: dt.datetime) -> None:
 @users.command("passwd")
 @with_appcontext
 @click.argument("email")
-def users_passwd(email: str) -> None:
-    """Set a user's password (asked for, or read from stdin)."""
+@click.option(
+    "--keep-tokens", is_flag=True, help="Leave the user's API tokens working (default: revoke)."
+)
+@now_option
+def users_passwd(email: str, keep_tokens: bool, now: dt.datetime) -> None:
+    """Set a user's password (asked for, or read from stdin).
+
+    Every session of the user ends, and every API token is revoked unless
+    --keep-tokens: what the old password let in stops working.
+    """
     from calendar_svc.app import get_writer_session
     from calendar_svc.auth import find_user, set_password
 
     session = get_writer_session()
     with session.begin():
         user = find_user(session, email)
-        set_password(session, user, _new_password())
-    click.echo(f"password of {user.email} changed")
+        ended = set_password(session, user, _new_password(), now=now, revoke_tokens=not keep_tokens)
+    click.echo(
+        f"password of {user.email} changed; {_count(ended.sessions, 'session')} ended, "
+        f"{_count(ended.tokens, 'API token')} revoked"
+    )
 
 
 @users.command("list")
@@ -594,20 +633,110 @@ def users_list() -> None:
         click.echo(f"{user.email}\t{user.role.value}\t{user.name}\t{state}\tlast sign-in {last}")
 
 
+@users.command("disable")
+@with_appcontext
+@click.argument("email")
+@now_option
+def users_disable(email: str, now: dt.datetime) -> None:
+    """Disable a user: their sessions end and their API tokens stop working, at once."""
+    from calendar_svc.app import get_writer_session
+    from calendar_svc.auth import find_user, set_active
+
+    session = get_writer_session()
+    with session.begin():
+        user = find_user(session, email)
+        ended = set_active(session, user, False, now=now)
+    click.echo(f"disabled {user.email}; {_count(ended.sessions, 'session')} ended")
+
+
+@users.command("enable")
+@with_appcontext
+@click.argument("email")
+@now_option
+def users_enable(email: str, now: dt.datetime) -> None:
+    """Enable a disabled user again (their API tokens work again; sessions stay ended)."""
+    from calendar_svc.app import get_writer_session
+    from calendar_svc.auth import find_user, set_active
+
+    session = get_writer_session()
+    with session.begin():
+        user = find_user(session, email)
+        set_active(session, user, True, now=now)
+    click.echo(f"enabled {user.email}")
+
+
+@users.command("role")
+@with_appcontext
+@click.argument("email")
+@click.argument("role", type=click.Choice(["viewer", "editor", "admin"]))
+def users_role(email: str, role: str) -> None:
+    """Give a user another role; it applies from their next request."""
+    from calendar_svc.app import get_writer_session
+    from calendar_svc.auth import find_user, set_role
+    from models import Role
+
+    session = get_writer_session()
+    with session.begin():
+        user = find_user(session, email)
+        set_role(session, user, Role(role))
+    click.echo(f"{user.email} is now {role}")
+
+
+@users.command("tokens")
+@with_appcontext
+@click.argument("email")
+@now_option
+def users_tokens(email: str, now: dt.datetime) -> None:
+    """A user's API tokens: id, name, made, expires, state (active, revoked or expired)."""
+    from calendar_svc.app import get_session
+    from calendar_svc.auth import find_user
+
+    for token in find_user(get_session(), email).api_tokens:
+        expires = f"{token.expires_at:%Y-%m-%d %H:%M}" if token.expires_at else "never"
+        click.echo(
+            f"{token.id}\t{token.name}\tmade {token.created_at:%Y-%m-%d %H:%M}"
+            f"\texpires {expires}\t{token.state(now)}"
+        )
+
+
 @users.command("token")
 @with_appcontext
 @click.argument("email")
 @click.option("--name", "label", default="api", show_default=True, help="What the token is for.")
+@click.option(
+    "--expires-days",
+    type=click.IntRange(min=0),
+    help="Days until it stops working; 0: never (default: [auth] token_days).",
+)
+@click.option("--revoke", "revoke_id", type=int, metavar="ID", help="Revoke token ID instead.")
 @now_option
-def users_token(email: str, label: str, now: dt.datetime) -> None:
-    """Issue an API token for a user and print it (it is shown only this once)."""
-    from calendar_svc.app import get_writer_session
-    from calendar_svc.auth import find_user, issue_api_token
+def users_token(
+    email: str, label: str, expires_days: int | None, revoke_id: int | None, now: dt.datetime
+) -> None:
+    """Issue an API token for a user and print it (it is shown only this once),
+    or with --revoke ID revoke one (see `users tokens`)."""
+    from calendar_svc.app import get_writer_session, services
+    from calendar_svc.auth import find_user, issue_api_token, revoke_api_token
 
     session = get_writer_session()
+    if revoke_id is not None:
+        with session.begin():
+            token = revoke_api_token(session, find_user(session, email), revoke_id, now=now)
+        click.echo(f"revoked API token {token.id} ({token.name}) of {token.user.email}")
+        return
+    days = services().settings.auth.token_days if expires_days is None else expires_days
+    expires_at = now + dt.timedelta(days=days) if days else None
     with session.begin():
-        token = issue_api_token(session, find_user(session, email), name=label, now=now)
+        user = find_user(session, email)
+        token = issue_api_token(session, user, name=label, now=now, expires_at=expires_at)
+    # The token alone on stdout, for scripts; the rest for the person.
     click.echo(token)
+    when = f"expires {expires_at:%Y-%m-%d %H:%M} UTC" if expires_at else "does not expire"
+    click.echo(f"API token for {user.email}; it {when} and is shown only this once", err=True)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _new_password() -> str:

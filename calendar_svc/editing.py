@@ -5,6 +5,12 @@ Every change is one :class:`~models.EventRevision` naming the person
 marks the event as edited by hand, so that the next import reports a conflict
 instead of overwriting it (``models.Event.begin_manual_edit``). Functions
 flush, never commit.
+
+What a person types is held to the import's limits (``docs/dates.md``,
+"Limits"): every date within :data:`models.window.BOUNDS`, a date as text,
+a title and an outcome no longer than a cell of the note may be, a location
+no longer than its column. Anything else is an :class:`EditError` saying
+what, and the event is left as it was.
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ from sqlalchemy.orm import Session
 from calendar_svc.changes import change_labels, differences, snapshot_values
 from calendar_svc.errors import CalendarSvcError
 from calendar_svc.ingest.categories import categorise
-from calendar_svc.ingest.dates import Marker, parse_date_cell
+from calendar_svc.ingest.dates import MAX_DATE_CELL, DateCell, Marker, parse_date_cell
+from calendar_svc.ingest.note import MAX_OUTCOME, MAX_TITLE
 from models import (
     NOTE_FIELDS,
     Category,
@@ -32,7 +39,10 @@ from models import (
     Section,
     Status,
 )
-from models.window import Window, format_window
+from models.window import Window, format_window, out_of_bounds
+
+#: The longest location, in characters: the length of its column.
+MAX_LOCATION = 200
 
 
 class EditError(CalendarSvcError, ValueError):
@@ -42,9 +52,16 @@ class EditError(CalendarSvcError, ValueError):
 def confirm_date(
     session: Session, event: Event, start: dt.date, end: dt.date, *, actor: str, now: dt.datetime
 ) -> EventRevision:
-    """Set a firm date (one day or a span): the tbc or window becomes a firm date."""
+    """Set a firm date (one day or a span): the tbc or window becomes a firm date.
+
+    Raises:
+        EditError: the end is before the start, or a day lies outside
+            :data:`models.window.BOUNDS`.
+    """
     if end < start:
         raise EditError("the end date is before the start date")
+    if problem := out_of_bounds(Window(start, end)):
+        raise EditError(f"cannot confirm {start.isoformat()} to {end.isoformat()}: {problem}")
     precision = Precision.DAY if start == end else Precision.DAYS
     return _change(
         session,
@@ -61,10 +78,14 @@ def confirm_date(
 def set_date_text(
     session: Session, event: Event, text: str, *, actor: str, now: dt.datetime
 ) -> EventRevision:
-    """Set the date as the note would write it ("Q3 2024 (tbc)", "May-June 2024")."""
-    cell = parse_date_cell(text, default_year=now.year)
-    if not cell.windows:
-        raise EditError(f"cannot read a date in {text!r}")
+    """Set the date as the note would write it ("Q3 2024 (tbc)", "May-June 2024").
+
+    Raises:
+        EditError: the text is too long, holds no date, or a date outside
+            :data:`models.window.BOUNDS`.
+    """
+    text = " ".join(text.split())
+    cell = _read_date(text, now=now)
     status = (
         Status.TENTATIVE if cell.markers & {Marker.TBC, Marker.ALTERNATIVES} else Status.CONFIRMED
     )
@@ -74,7 +95,7 @@ def set_date_text(
         actor=actor,
         now=now,
         windows=cell.windows,
-        raw_date=" ".join(text.split()),
+        raw_date=text,
         precision=cell.precision,
         status=status,
         location=cell.location or event.location,
@@ -99,18 +120,18 @@ def edit_details(
     category: Category,
     location: str | None,
 ) -> EventRevision:
-    title = " ".join(title.split())
-    if not title:
-        raise EditError("an event needs a title")
+    title = _title(title)
+    outcome = _within("outcome", outcome.strip(), MAX_OUTCOME)
+    location = _within("location", (location or "").strip(), MAX_LOCATION) or None
     return _change(
         session,
         event,
         actor=actor,
         now=now,
         title=title,
-        outcome=outcome.strip(),
+        outcome=outcome,
         category=category,
-        location=(location or "").strip() or None,
+        location=location,
     )
 
 
@@ -125,13 +146,16 @@ def add_event(
     now: dt.datetime,
     category: Category | None = None,
 ) -> Event:
-    """An event the note does not (yet) list; a later note listing it is matched to it."""
-    title = " ".join(title.split())
-    if not title:
-        raise EditError("an event needs a title")
-    cell = parse_date_cell(date_text, default_year=now.year)
-    if not cell.windows:
-        raise EditError(f"cannot read a date in {date_text!r}")
+    """An event the note does not (yet) list; a later note listing it is matched to it.
+
+    Raises:
+        EditError: no title, a date that cannot be read or lies outside
+            :data:`models.window.BOUNDS`, or text longer than its limit.
+    """
+    title = _title(title)
+    outcome = _within("outcome", outcome.strip(), MAX_OUTCOME)
+    date_text = " ".join(date_text.split())
+    cell = _read_date(date_text, now=now)
     tentative = cell.markers & {Marker.TBC, Marker.ALTERNATIVES}
     position = (
         session.scalar(
@@ -145,9 +169,9 @@ def add_event(
         uid=str(uuid.uuid4()),
         section=section,
         title=title,
-        outcome=outcome.strip(),
+        outcome=outcome,
         category=category or categorise(title, outcome),
-        raw_date=" ".join(date_text.split()),
+        raw_date=date_text,
         status=Status.TENTATIVE if tentative else Status.CONFIRMED,
         precision=cell.precision,
         location=cell.location,
@@ -197,6 +221,41 @@ def resolve_conflict(
     event.is_manual_override = False
     event.note_snapshot = None
     session.flush()
+
+
+def _title(title: str) -> str:
+    """A title as stored: whitespace collapsed, not empty, not too long."""
+    title = " ".join(title.split())
+    if not title:
+        raise EditError("an event needs a title")
+    return _within("title", title, MAX_TITLE)
+
+
+def _within(what: str, text: str, limit: int) -> str:
+    """``text``, if it has at most ``limit`` characters.
+
+    >>> _within("title", "JRC", 3)
+    'JRC'
+    >>> _within("title", "JRC meeting", 3)
+    Traceback (most recent call last):
+    ...
+    calendar_svc.editing.EditError: the title is 11 characters long; it may have at most 3
+    """
+    if len(text) > limit:
+        raise EditError(
+            f"the {what} is {len(text):,} characters long; it may have at most {limit:,}"
+        )
+    return text
+
+
+def _read_date(text: str, *, now: dt.datetime) -> DateCell:
+    """A date as the note would write it, read as the import reads a date cell."""
+    _within("date", text, MAX_DATE_CELL)
+    cell = parse_date_cell(text, default_year=now.year)
+    if not cell.windows:
+        reason = cell.problem or "no date found"
+        raise EditError(f"cannot read a date in {text!r}: {reason}")
+    return cell
 
 
 def _change(

@@ -22,6 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from calendar_svc.errors import ConfigError
+from feeds.feed import MAX_PAST_DAYS
 from notifications.digest import DAYS
 
 ENV_PREFIX = "CALENDAR_SVC_"
@@ -31,6 +32,8 @@ ENV_PREFIX = "CALENDAR_SVC_"
 NON_CONFIG_ENV = frozenset(
     {"CALENDAR_SVC_CONFIG", "CALENDAR_SVC_NOW", "CALENDAR_SVC_TEST_DATABASE_URL"}
 )
+#: At most this many ``[feeds] past_days_choices``.
+MAX_PAST_DAYS_CHOICES = 16
 
 
 @dataclass(frozen=True)
@@ -71,19 +74,35 @@ class FeedsSettings:
     cancelled_days: int
     #: 0 keeps every past occurrence.
     past_days: int
+    #: Rendered feeds kept per process, at most ...
     cache_size: int
+    #: ... and their bytes (bodies plus feeds.feed.ENTRY_OVERHEAD each), at most.
+    cache_bytes: int
+    #: What a URL's ?past_days=N is rounded up to; above the largest, all is kept.
+    past_days_choices: tuple[int, ...]
 
     def __post_init__(self) -> None:
         if self.coarse_windows not in ("marker", "span"):
             raise ConfigError(
                 f"feeds.coarse_windows must be 'marker' or 'span', not {self.coarse_windows!r}"
             )
-        for name in ("refresh_minutes", "cache_size"):
+        for name in ("refresh_minutes", "cache_size", "cache_bytes"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"feeds.{name} must be at least 1")
         for name in ("cancelled_days", "past_days"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"feeds.{name} must not be negative")
+        choices = self.past_days_choices
+        # Each choice multiplies the renderings of a feed a token holder can ask for.
+        if (
+            not all(isinstance(d, int) and 0 <= d <= MAX_PAST_DAYS for d in choices)
+            or len(choices) > MAX_PAST_DAYS_CHOICES
+        ):
+            raise ConfigError(
+                f"feeds.past_days_choices must be at most {MAX_PAST_DAYS_CHOICES} whole numbers"
+                f" of days from 0 to {MAX_PAST_DAYS}"
+            )
+        object.__setattr__(self, "past_days_choices", tuple(sorted(set(choices))))
 
 
 @dataclass(frozen=True)
@@ -154,6 +173,31 @@ class LoggingSettings:
 
 
 @dataclass(frozen=True)
+class AuthSettings:
+    """Sessions, API tokens and trusted browsers (``calendar_svc.auth``)."""
+
+    #: A session ends this long after sign-in, however busy.
+    session_hours: int
+    #: ... and this long after its last request.
+    idle_minutes: int
+    #: New API tokens expire after this many days unless told otherwise; 0: never.
+    token_days: int
+    #: A browser that signed in is trusted for this long (it may still sign in
+    #: while others' failures lock the account).
+    device_days: int
+
+    def __post_init__(self) -> None:
+        for name in ("session_hours", "device_days"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"auth.{name} must be at least 1")
+        if self.idle_minutes < 5:
+            # The last request is recorded to within a minute (auth.TOUCH_INTERVAL).
+            raise ConfigError("auth.idle_minutes must be at least 5")
+        if self.token_days < 0:
+            raise ConfigError("auth.token_days must not be negative")
+
+
+@dataclass(frozen=True)
 class Settings:
     base_url: str
     secret_key: str = field(repr=False)
@@ -166,6 +210,7 @@ class Settings:
     reminders: RemindersSettings
     digest: DigestSettings
     logging: LoggingSettings
+    auth: AuthSettings
 
 
 def default_config_text() -> str:
@@ -209,7 +254,12 @@ def load_settings(
         database=DatabaseSettings(**merged["database"]),
         ingest=IngestSettings(**merged["ingest"]),
         server=ServerSettings(**merged["server"]),
-        feeds=FeedsSettings(**merged["feeds"]),
+        feeds=FeedsSettings(
+            **{
+                **merged["feeds"],
+                "past_days_choices": tuple(merged["feeds"]["past_days_choices"]),
+            }
+        ),
         smtp=SmtpSettings(**merged["smtp"]),
         mail_from=merged["mail"]["from"],
         reminders=RemindersSettings(
@@ -217,6 +267,7 @@ def load_settings(
         ),
         digest=DigestSettings(**merged["digest"]),
         logging=LoggingSettings(**merged["logging"]),
+        auth=AuthSettings(**merged["auth"]),
     )
 
 

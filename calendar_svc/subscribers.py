@@ -39,6 +39,10 @@ HOW_TO_SUBSCRIBE = (
 )
 
 
+#: The longest reminder lead time, in days: a year ahead.
+MAX_LEAD_DAYS = 365
+
+
 class SubscriberError(CalendarSvcError, ValueError):
     """A subscriber cannot be added, found or changed as asked."""
 
@@ -118,6 +122,10 @@ def update_subscriber(
         raise SubscriberError("say what to follow: sections, groups, categories, or everything")
     if any(days < 1 for days in firm_days) or tentative_days < 1:
         raise SubscriberError("reminder lead times are whole numbers of days, at least 1")
+    # Every pass counts this many days ahead of today: one subscriber's lead of
+    # millions of days would take the reminder pass past 9999 for everyone.
+    if any(days > MAX_LEAD_DAYS for days in firm_days) or tentative_days > MAX_LEAD_DAYS:
+        raise SubscriberError(f"reminder lead times are at most {MAX_LEAD_DAYS} days")
     subscriber.is_following_everything = everything or not (sections or groups)
     subscriber.wants_reminders = reminders
     subscriber.wants_digest = digest

@@ -17,6 +17,10 @@ cancelled or postponed     CANCELLED     TRANSPARENT  FREE
 Tentative and approximate events carry a summary prefix ("(tbc)", "(Q1 2024
 tbc)", "(March 2024)"). A window coarser than a month is, by default, one
 all-day marker on its first day rather than a banner over the whole quarter.
+
+A window outside :data:`models.window.BOUNDS` (only a row written before the
+bounds were enforced, or by hand in SQL, can hold one) is left out of the
+feed: one wrong date must not take every feed down with it.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from icalendar import Calendar, Event, vDuration
 
 from feeds.scopes import FeedEntry
 from models import CATEGORY_LABELS, Confidence, Precision, Status, confidence_of
-from models.window import Window, format_window
+from models.window import Window, format_window, in_bounds
 
 PRODID = "-//calendar-svc//EU external migration dialogues//EN"
 DAY_PRECISIONS = (Precision.DAY, Precision.DAYS)
@@ -62,14 +66,25 @@ class IcsOptions:
 def exclusive_end(last_day: dt.date) -> dt.date:
     """DTEND of an all-day event: the day after its inclusive last day (RFC 5545 3.6.1).
 
+    Never overflows: ``datetime.date.max`` has no day after it and is given
+    back as it is (no feed holds it: :func:`build_calendar` leaves windows
+    outside :data:`models.window.BOUNDS` out).
+
     >>> exclusive_end(dt.date(2024, 2, 29))
     datetime.date(2024, 3, 1)
+    >>> exclusive_end(dt.date.max)
+    datetime.date(9999, 12, 31)
     """
+    if last_day == dt.date.max:
+        return last_day
     return last_day + dt.timedelta(days=1)
 
 
 def build_calendar(meta: CalendarMeta, entries: Iterable[FeedEntry], options: IcsOptions) -> bytes:
-    """The VCALENDAR of a feed, as bytes (UTF-8, CRLF, folded lines)."""
+    """The VCALENDAR of a feed, as bytes (UTF-8, CRLF, folded lines).
+
+    Entries whose window lies outside :data:`models.window.BOUNDS` are left out.
+    """
     # Not Calendar.new(): it always adds a calendar-level UID (RFC 7986), which
     # vdirsyncer takes for every event's UID, collapsing the feed into one item.
     calendar = Calendar()
@@ -86,7 +101,8 @@ def build_calendar(meta: CalendarMeta, entries: Iterable[FeedEntry], options: Ic
     calendar.add("refresh-interval", vDuration(options.refresh), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", vDuration(options.refresh))
     for entry in entries:
-        calendar.add_component(_event(entry, options))
+        if in_bounds(entry.start, entry.end):
+            calendar.add_component(_event(entry, options))
     return calendar.to_ical()
 
 

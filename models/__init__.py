@@ -34,7 +34,7 @@ from models.subscriber import (
     scope_condition,
     token_hash,
 )
-from models.user import ApiToken, LoginAttempt, Role, User
+from models.user import ApiToken, LoginAttempt, Role, SignInLock, User, UserSession
 
 __all__ = [
     "CATEGORY_LABELS",
@@ -60,6 +60,7 @@ __all__ = [
     "Rule",
     "SchedulerHeartbeat",
     "Section",
+    "SignInLock",
     "SourceRef",
     "Status",
     "Subscriber",
@@ -67,6 +68,7 @@ __all__ = [
     "SubscriberGroup",
     "SubscriberLeadDay",
     "User",
+    "UserSession",
     "confidence_of",
     "current_feed_token",
     "data_version",

@@ -1,4 +1,5 @@
-"""Someone who follows part of the calendar: their scope and their secret feed tokens.
+"""Someone who follows part of the calendar: their scope, their secret feed tokens
+and the unsubscribe links of the mails they get.
 
 A scope is a set of places (sections, and whole groups of sections) or
 everything, narrowed to some categories if any are chosen. Feeds
@@ -11,6 +12,9 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import re
+import struct
+from dataclasses import dataclass
 
 from sqlalchemy import (
     Column,
@@ -54,7 +58,8 @@ class Subscriber(Base):
     wants_digest: Mapped[bool] = mapped_column(default=True)
     #: "Window opens soon, date still unconfirmed" this many days before a window.
     tentative_lead_days: Mapped[int] = mapped_column(default=30)
-    #: Capability for the unsubscribe link of every mail (it opens nothing else).
+    #: Random; signed into every unsubscribe link (see :func:`unsubscribe_token`).
+    #: Links of the first form carried it bare; those have expired.
     unsubscribe_token: Mapped[str] = mapped_column(String(43))
     created_at: Mapped[dt.datetime]
     #: Changes with the scope: feed caches of ``mine.ics`` are keyed on it.
@@ -164,6 +169,100 @@ def current_feed_token(subscriber: Subscriber, secret: bytes) -> str | None:
         if row.revoked_at is None and (token := row.token(secret)) is not None:
             return token
     return None
+
+
+#: Days an unsubscribe link works after the mail that carries it was made: a
+#: mail's one-click unsubscribe (RFC 8058) works as long. Every mail carries a
+#: new link, and the weekly digest one a week.
+UNSUBSCRIBE_LINK_DAYS = 60
+_LINK_VERSION = 1
+#: Version, subscriber id, issue day (proleptic ordinal).
+_LINK_BODY = struct.Struct(">BII")
+#: Bytes of HMAC-SHA256 kept: 128 bits.
+_LINK_TAG = 16
+_LINK_SHAPE = re.compile(r"^[A-Za-z0-9_-]{34}$")
+#: The largest id a subscriber can have (an SQL INTEGER); a link's field holds more.
+_MAX_ID = 2**31 - 1
+#: The first form of link: the stored token itself (``secrets.token_urlsafe(32)``).
+_FIRST_FORM_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+
+
+@dataclass(frozen=True)
+class UnsubscribeLink:
+    """A genuine unsubscribe link: whose, and when it stops working."""
+
+    subscriber: Subscriber
+    #: The day the mail carrying it was made; None for a link of the first,
+    #: undated form (``/unsubscribe/<the stored token>``), which has expired.
+    issued: dt.date | None
+    #: The first day it no longer works (None: already expired).
+    expires: dt.date | None
+
+    def is_live(self, today: dt.date) -> bool:
+        """Whether the link still unsubscribes on ``today``."""
+        return self.expires is not None and today < self.expires
+
+    @property
+    def last_day(self) -> dt.date | None:
+        """The last day it works (None: already expired)."""
+        return self.expires - dt.timedelta(days=1) if self.expires is not None else None
+
+
+def unsubscribe_token(subscriber: Subscriber, secret: bytes, *, issued: dt.date) -> str:
+    """The token of ``subscriber``'s unsubscribe link in a mail made on ``issued``.
+
+    Version, subscriber id and issue day, then an HMAC-SHA256 tag over them and
+    the subscriber's random ``unsubscribe_token``, keyed with the app's
+    secret: 34 URL-safe base64 characters. Nothing is stored: the link says
+    when it was issued, the tag that nobody without the key (and the stored
+    random token) could have made it.
+
+    >>> subscriber = Subscriber(id=7, unsubscribe_token="r" * 43)
+    >>> unsubscribe_token(subscriber, b"key", issued=dt.date(2024, 2, 6))
+    'AQAAAAcAC0ZqisHMz3-BA9snLHX3H2d0Sw'
+    """
+    body = _LINK_BODY.pack(_LINK_VERSION, subscriber.id, issued.toordinal())
+    tag = _link_tag(secret, body, subscriber.unsubscribe_token)
+    return base64.urlsafe_b64encode(body + tag).rstrip(b"=").decode("ascii")
+
+
+def open_unsubscribe_link(session: Session, token: str, secret: bytes) -> UnsubscribeLink | None:
+    """The link ``token`` is, live or expired; None if it is no link this app made.
+
+    Never raises, whatever ``token`` holds. A token of the first, undated form
+    that still names a subscriber is a link, already expired: those links were
+    sent without an end.
+
+    >>> open_unsubscribe_link(None, "not-a-token", b"key") is None  # no query needed
+    True
+    """
+    if _FIRST_FORM_SHAPE.match(token):
+        subscriber = session.scalar(select(Subscriber).filter_by(unsubscribe_token=token))
+        return UnsubscribeLink(subscriber, None, None) if subscriber is not None else None
+    if not _LINK_SHAPE.match(token):
+        return None
+    raw = base64.urlsafe_b64decode(token + "==")
+    body, tag = raw[: _LINK_BODY.size], raw[_LINK_BODY.size :]
+    version, subscriber_id, ordinal = _LINK_BODY.unpack(body)
+    if (
+        version != _LINK_VERSION
+        or not 1 <= subscriber_id <= _MAX_ID
+        or not 1 <= ordinal <= dt.date.max.toordinal()
+    ):
+        return None
+    subscriber = session.get(Subscriber, subscriber_id)
+    if subscriber is None or not hmac.compare_digest(
+        tag, _link_tag(secret, body, subscriber.unsubscribe_token)
+    ):
+        return None
+    issued = dt.date.fromordinal(ordinal)
+    expires = issued + dt.timedelta(days=min(UNSUBSCRIBE_LINK_DAYS, (dt.date.max - issued).days))
+    return UnsubscribeLink(subscriber, issued, expires)
+
+
+def _link_tag(secret: bytes, body: bytes, stored: str) -> bytes:
+    message = b"unsubscribe-link\x00" + body + stored.encode("ascii")
+    return hmac.new(secret, message, hashlib.sha256).digest()[:_LINK_TAG]
 
 
 def follows(

@@ -1,8 +1,10 @@
-"""An inclusive date window, and how the note would write one.
+"""An inclusive date window, the bounds every stored date keeps to, and how
+the note would write a window.
 
 Occurrences are windows; feeds and mails name coarse ones ("Q1 2024",
 "April-May 2024") with :func:`format_window`, which the date parser is tested
-to read back exactly.
+to read back exactly. :data:`BOUNDS` is the one place that says which dates
+calendar-svc accepts (``docs/dates.md``, "Bounds").
 """
 
 from __future__ import annotations
@@ -23,6 +25,51 @@ class Window:
 
     start: dt.date
     end: dt.date
+
+
+#: Every date calendar-svc takes in lies in this window: a date cell of an
+#: imported note, an editor's confirm, move or add form, the note's own date.
+#: The note writes years 19xx and 20xx (the parser reads no others); the end
+#: of 2100 leaves room for a "Winter 2099" and a year inferred a little ahead.
+#: It keeps arithmetic on dates (an all-day DTEND is the day after the last
+#: day, a timeline's axis ends at the next month, a reminder falls days
+#: before a start) far from ``datetime.date.max``, 31 December 9999, where it
+#: would overflow. Nothing in the schema enforces it (no migration): what
+#: renders stored dates leaves out a window beyond it (:func:`in_bounds`).
+#: ``docs/dates.md``, "Limits", documents it.
+BOUNDS = Window(dt.date(1900, 1, 1), dt.date(2100, 12, 31))
+
+
+def out_of_bounds(window: Window) -> str | None:
+    """Why ``window`` lies outside :data:`BOUNDS`, in one line; None when it lies inside.
+
+    >>> out_of_bounds(Window(dt.date(2024, 5, 1), dt.date(9999, 12, 31)))
+    '9999-12-31 is outside the dates calendar-svc keeps (1900-01-01 to 2100-12-31)'
+    >>> out_of_bounds(Window(dt.date(2024, 5, 1), dt.date(2024, 5, 2))) is None
+    True
+    """
+    for day in (window.start, window.end):
+        if not BOUNDS.start <= day <= BOUNDS.end:
+            return (
+                f"{day.isoformat()} is outside the dates calendar-svc keeps"
+                f" ({BOUNDS.start.isoformat()} to {BOUNDS.end.isoformat()})"
+            )
+    return None
+
+
+def in_bounds(start: dt.date, end: dt.date) -> bool:
+    """Whether the window ``start``-``end`` lies within :data:`BOUNDS` (and ends
+    no earlier than it starts).
+
+    What renders stored dates asks this first: a window written before the
+    bounds were enforced (or by hand, in SQL) is left out, not computed with.
+
+    >>> in_bounds(dt.date(2024, 5, 1), dt.date(2024, 5, 2))
+    True
+    >>> in_bounds(dt.date(2024, 5, 1), dt.date.max), in_bounds(dt.date.min, dt.date(2024, 1, 1))
+    (False, False)
+    """
+    return BOUNDS.start <= start <= end <= BOUNDS.end
 
 
 def format_window(window: Window, precision: Precision) -> str:

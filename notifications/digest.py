@@ -165,7 +165,7 @@ def render_digest(digest: Digest, *, context: MailContext) -> tuple[str, str, st
     page = {
         "digest": digest,
         "subscriber": digest.subscriber,
-        "links": links_for(digest.subscriber, context),
+        "links": links_for(digest.subscriber, context, issued=digest.today),
         "base_url": context.base_url,
         "window_text": window_text,
     }
@@ -188,6 +188,7 @@ def compose_digest(
         return "the subscriber no longer wants the digest"
     digest = build_digest(session, subscriber, now=now, schedule=schedule, policy=policy)
     subject, text, html = render_digest(digest, context=context)
+    links = links_for(subscriber, context, issued=digest.today)
     return build_message(
         to=entry.recipient,
         subject=subject,
@@ -196,5 +197,5 @@ def compose_digest(
         entry=entry,
         now=now,
         context=context,
-        unsubscribe=links_for(subscriber, context).unsubscribe,
+        unsubscribe=links.unsubscribe,
     )

@@ -3,7 +3,10 @@
 A mail is built when it is sent, not when it became due, so it says what is
 true then; a row whose reason has gone (event removed, cancelled, started,
 confirmed) is skipped instead. Text and HTML parts come from the Jinja
-templates in ``notifications/templates`` (HTML autoescaped).
+templates in ``notifications/templates`` (HTML autoescaped). A control
+character stored before the importer refused them (``models.text``) reaches
+no mail: the subject is one line, and the parts show it as U+FFFD (their line
+breaks as LF).
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ from models import (
     Subscriber,
     current_feed_token,
 )
+from models.subscriber import unsubscribe_token
+from models.text import one_line, readable
 from models.window import Window, format_window
 
 #: Headers are not folded below the RFC 5322 limit: a long List-Unsubscribe URL
@@ -55,7 +60,7 @@ class MailContext:
 
     base_url: str
     sender: str
-    #: Derives subscribers' feed tokens for the feed link.
+    #: Derives subscribers' feed tokens for the feed link and signs unsubscribe links.
     secret: bytes = field(repr=False)
 
     @property
@@ -69,10 +74,15 @@ class Links:
     feed: str | None
 
 
-def links_for(subscriber: Subscriber, context: MailContext) -> Links:
+def links_for(subscriber: Subscriber, context: MailContext, *, issued: dt.date) -> Links:
+    """The links of a mail to ``subscriber`` made on ``issued``.
+
+    The unsubscribe link works for ``models.UNSUBSCRIBE_LINK_DAYS`` from then.
+    """
     token = current_feed_token(subscriber, context.secret)
+    unsubscribe = unsubscribe_token(subscriber, context.secret, issued=issued)
     return Links(
-        unsubscribe=f"{context.base_url}/unsubscribe/{subscriber.unsubscribe_token}",
+        unsubscribe=f"{context.base_url}/unsubscribe/{unsubscribe}",
         feed=f"{context.base_url}/feeds/{token}/mine.ics" if token else None,
     )
 
@@ -237,7 +247,7 @@ def _message(
     **values: object,
 ) -> EmailMessage:
     subscriber = entry.subscriber
-    links = links_for(subscriber, context)
+    links = links_for(subscriber, context, issued=now.date())
     event = values.get("event")
     source = SourceRef.of(event) if isinstance(event, Event) else None
     page = {
@@ -276,7 +286,9 @@ def build_message(
     message = EmailMessage(policy=POLICY)
     message["From"] = context.sender
     message["To"] = to
-    message["Subject"] = subject
+    # A title stored with a line break or ESC must neither break the header
+    # (email refuses one) nor reach the reader's terminal.
+    message["Subject"] = one_line(subject)
     message["Date"] = format_datetime(now)
     # The same id on every attempt, so a resend can be recognised as one.
     message["Message-ID"] = (
@@ -286,6 +298,6 @@ def build_message(
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"
     message["X-Auto-Response-Suppress"] = "All"
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
+    message.set_content(readable(text))
+    message.add_alternative(readable(html), subtype="html")
     return message

@@ -17,7 +17,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Connection, create_engine, make_url, text
+
+from models import make_engine
 
 ENV = "CALENDAR_SVC_TEST_DATABASE_URL"
 SERVER_URL = os.environ.get(ENV, "")
@@ -72,3 +74,15 @@ def fresh_database(
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
+
+
+@contextmanager
+def connected(url: str) -> Iterator[Connection]:
+    """A connection to ``url`` in one transaction, committed on leaving; the engine
+    is disposed of, so no pooled connection outlives the block."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            yield connection
+    finally:
+        engine.dispose()

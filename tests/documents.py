@@ -116,3 +116,41 @@ def zip_bomb_docx(folder: Path, megabytes: int = 250) -> Path:
         for _ in range(megabytes):
             part.write(zeros)
     return path
+
+
+def control_characters_pdf(folder: Path, source: Path = V2_PDF) -> Path:
+    """``source`` whose text layer reads ESC for "&", BEL for "+" and the C1 control
+    CSI (U+009B) for "–": the glyphs are drawn as before, but the fonts' ToUnicode
+    maps, which text extraction reads, now name control characters."""
+    writer = pypdf.PdfWriter(clone_from=source)
+    changed: set[int] = set()
+    for page in writer.pages:
+        for font in page["/Resources"]["/Font"].values():
+            to_unicode = font.get_object().get("/ToUnicode")
+            if to_unicode is None or to_unicode.indirect_reference.idnum in changed:
+                continue
+            changed.add(to_unicode.indirect_reference.idnum)
+            stream = to_unicode.get_object()
+            data = stream.get_data()
+            for glyph, control in ((b"<0026>", b"<001B>"), (b"<002B>", b"<0007>"),
+                                   (b"<2013>", b"<009B>")):  # fmt: skip
+                data = data.replace(glyph, control)
+            stream.set_data(data)
+    path = folder / "controls.pdf"
+    with path.open("wb") as f:
+        writer.write(f)
+    return path
+
+
+def control_characters_docx(folder: Path, source: Path = V2_DOCX) -> Path:
+    """``source`` with the C1 control CSI (U+009B) for each "&" and DEL for each " – "
+    dash: the control characters XML lets a Word file hold (it has no room for C0)."""
+    return _repackaged(
+        source,
+        folder / "controls.docx",
+        lambda name, data: (
+            data.replace(b"&amp;", b"&#x9B;").replace(" – ".encode(), b" &#x7F; ")
+            if name == "word/document.xml"
+            else data
+        ),
+    )

@@ -2,7 +2,14 @@
 
 The rules are in ``docs/dates.md``. :func:`parse_date_cell` never raises: a
 cell it cannot read comes back with precision ``unknown``, no windows and a
-``problem`` saying why, so the import can keep and report it.
+``problem`` saying why, so the import can keep and report it. That includes a
+cell longer than :data:`MAX_DATE_CELL` and one whose dates fall outside
+:data:`models.window.BOUNDS`.
+
+The parser is bounded (``docs/dates.md``, "Limits"): it has no recursion, and
+its time grows linearly with the cell's length (one pass over the tokens, and
+one sort of the windows, linear for the note's chronological lists);
+``bench/dates.py`` measures it on hostile cells.
 
 >>> cell = parse_date_cell("Q1/Q2 2024 (tbc)")
 >>> cell.windows, cell.precision.value, sorted(m.value for m in cell.markers)
@@ -18,13 +25,21 @@ datetime.date(2023, 3, 13)
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import NamedTuple
 
 from models import Precision
-from models.window import MONTH_NAMES, Window, month_end
+from models.window import MONTH_NAMES, Window, month_end, out_of_bounds
+
+#: The longest date cell read, in characters: the sample note's longest is 55
+#: ("7 and 9 December 2022 December, 8 January, 8 March 2023"). A longer one is
+#: not a date but a row whose TABs were lost, or a hostile file; it also keeps
+#: a cell's place (at most this long) within the 200 characters stored.
+MAX_DATE_CELL = 200
 
 
 class Marker(StrEnum):
@@ -122,6 +137,7 @@ _TOKEN = re.compile(
     """,
     re.X | re.I,
 )
+_MODIFIERS = frozenset({"early", "beginning", "start", "mid", "middle", "late", "end"})
 _CONNECTOR_WORDS = frozenset({"and", "or", "of", "the", "from", "between", "in", "on", "at"})
 _DATE_WORDS = (
     frozenset(MONTHS)
@@ -142,8 +158,10 @@ _DATE_WORDS = (
 )
 
 
-@dataclass
-class _Token:
+class _Token(NamedTuple):
+    """A token of the cell. A tuple of strings and numbers, which the garbage
+    collector stops tracking: a long cell's tokens cost it nothing."""
+
     kind: str
     text: str
     start: int
@@ -213,8 +231,10 @@ class _Item:
         self.points = [self.first] if self.last is None else [self.first, self.last]
 
     def window(self) -> Window:
+        if self.last is None:
+            return self.first.window()
         start = self.first.window().start
-        end = (self.last or self.first).window().end
+        end = self.last.window().end
         if end < start:
             raise ValueError("the span ends before it starts")
         return Window(start, end)
@@ -226,18 +246,35 @@ class _Item:
         return _span_precision(self.first, self.last)
 
 
-def parse_date_cell(text: str, *, default_year: int | None = None) -> DateCell:
+def parse_date_cell(
+    text: str, *, default_year: int | None = None, max_length: int | None = MAX_DATE_CELL
+) -> DateCell:
     """Read a date cell of the note.
 
     Args:
         text: the cell as written ("Q1 2024 (tbc)", "7-8 February 2024, Nairobi").
         default_year: the year for a cell that gives none (inferred by the caller
             from neighbouring rows); without it such a cell has ``needs_year``.
+        max_length: a longer cell is not read (None: any length, for the benchmark
+            of the parser itself).
 
     Returns:
         The windows, precision, markers and location; precision ``unknown`` with
-        a ``problem`` when no date can be read.
+        a ``problem`` when no date can be read, when the cell is longer than
+        ``max_length``, or when a date lies outside :data:`models.window.BOUNDS`.
+
+    >>> parse_date_cell("2024, " * 40).problem
+    'the cell is 240 characters long; a date cell has at most 200'
+    >>> parse_date_cell("December, 8 January 1900").problem
+    '1899-12-01 is outside the dates calendar-svc keeps (1900-01-01 to 2100-12-31)'
     """
+    if max_length is not None and len(text) > max_length:
+        return DateCell(
+            (),
+            Precision.UNKNOWN,
+            problem=f"the cell is {len(text):,} characters long;"
+            f" a date cell has at most {max_length:,}",
+        )
     cleaned = _normalise(text)
     markers: set[Marker] = set()
     for marker, pattern in _MARKER_PATTERNS:
@@ -264,6 +301,9 @@ def parse_date_cell(text: str, *, default_year: int | None = None) -> DateCell:
     except ValueError as exc:
         problem = str(exc) if "span" in str(exc) else f"not a calendar date ({exc})"
         return DateCell((), Precision.UNKNOWN, frozenset(markers), location, problem=problem)
+    for window in windows:
+        if problem := out_of_bounds(window):
+            return DateCell((), Precision.UNKNOWN, frozenset(markers), location, problem=problem)
     precisions = [item.precision for item in items]
     if Marker.ALTERNATIVES in markers:
         hull = Window(min(w.start for w in windows), max(w.end for w in windows))
@@ -352,17 +392,20 @@ def _read_items(tokens: list[_Token]) -> tuple[list[_Item], list[str], set[int]]
     while i < len(tokens):
         point, i_next = _read_point(tokens, i)
         if point is None:
-            kind, word = tokens[i].kind, tokens[i].text.lower()
-            if kind == "list" or word == "and":
-                pending = "range" if between and word == "and" else (pending or "list")
-                between = False
-            elif word == "or":
-                pending = "or"
-            elif word == "between":
-                between = True
-            elif kind in {"range", "slash"} and items:
-                pending = "range"
-            i += 1
+            # Every token up to i_next is read as a connector or skipped: none
+            # of them starts a point (see _read_point).
+            for token in tokens[i:i_next]:
+                kind, word = token.kind, token.text.lower()
+                if kind == "list" or word == "and":
+                    pending = "range" if between and word == "and" else (pending or "list")
+                    between = False
+                elif word == "or":
+                    pending = "or"
+                elif word == "between":
+                    between = True
+                elif kind in {"range", "slash"} and items:
+                    pending = "range"
+            i = i_next
             continue
         used.update(range(i, i_next))
         if pending == "range" and items and items[-1].last is None:
@@ -377,16 +420,16 @@ def _read_items(tokens: list[_Token]) -> tuple[list[_Item], list[str], set[int]]
 
 
 def _read_point(tokens: list[_Token], i: int) -> tuple[_Point | None, int]:
-    """Read one point starting at ``tokens[i]``; return it and the next index."""
+    """Read one point starting at ``tokens[i]``; return it and the next index.
+
+    Without a point, the next index is that of the first token that may start
+    one: ``i + 1``, or the end of a chain of modifiers that has nothing to
+    modify ("early early ... tbc"), none of whose tokens starts a point either.
+    """
     tok = tokens[i]
     kind, low = tok.kind, tok.text.lower()
-    if kind == "word" and low in {"early", "beginning", "start", "mid", "middle", "late", "end"}:
-        j = _skip_words(tokens, i + 1, {"of", "the"})
-        if j < len(tokens):
-            point, after = _read_point(tokens, j)
-            if point is not None:
-                return _apply_modifier(point, low), after
-        return None, i + 1
+    if kind == "word" and low in _MODIFIERS:
+        return _read_modified(tokens, i)
     if kind == "num":
         day = int(re.sub(r"\D", "", low))
         j = i + 1
@@ -425,6 +468,26 @@ def _read_point(tokens: list[_Token], i: int) -> tuple[_Point | None, int]:
     if kind == "year":
         return _Point("year", year=int(low)), i + 1
     return None, i + 1
+
+
+def _read_modified(tokens: list[_Token], i: int) -> tuple[_Point | None, int]:
+    """Modifiers ("early", "end of the", "early-mid") and the point they modify.
+
+    A loop, not recursion, so a cell of thousands of modifiers is read in one
+    pass. Of several modifiers in a row the last, nearest the date, decides:
+    it turns a year into a half or mid-year, on which the others have no effect
+    (:func:`_apply_modifier`), so "early late 2024" is the second half.
+    """
+    nearest = i
+    j = _skip_words(tokens, i + 1, {"of", "the"})
+    while j < len(tokens) and tokens[j].kind == "word" and tokens[j].text.lower() in _MODIFIERS:
+        nearest = j
+        j = _skip_words(tokens, j + 1, {"of", "the"})
+    if j < len(tokens):
+        point, after = _read_point(tokens, j)  # tokens[j] is no modifier: no deeper call
+        if point is not None:
+            return _apply_modifier(point, tokens[nearest].text.lower()), after
+    return None, j
 
 
 def _coarse_unit(tokens: list[_Token], j: int, number: int) -> tuple[_Point, int] | None:
@@ -554,17 +617,8 @@ def _tidy_list(
     windows: list[Window], precisions: list[Precision]
 ) -> tuple[list[Window], list[Precision]]:
     """Drop coarse items that only repeat finer ones; merge adjacent day windows."""
-    keep = [
-        not any(
-            j != i
-            and PRECISION_ORDER.index(precisions[j]) < PRECISION_ORDER.index(precisions[i])
-            and windows[i].start <= windows[j].start
-            and windows[j].end <= windows[i].end
-            for j in range(len(windows))
-        )
-        for i in range(len(windows))
-    ]
-    pairs = [(w, p) for w, p, k in zip(windows, precisions, keep, strict=True) if k]
+    covered = _covered_by_finer(windows, [PRECISION_ORDER.index(p) for p in precisions])
+    pairs = [(w, p) for w, p, c in zip(windows, precisions, covered, strict=True) if not c]
     merged: list[tuple[Window, Precision]] = []
     for window, precision in pairs:
         if merged:
@@ -575,3 +629,32 @@ def _tidy_list(
                 continue
         merged.append((window, precision))
     return [w for w, _ in merged], [p for _, p in merged]
+
+
+def _covered_by_finer(windows: list[Window], ranks: list[int]) -> list[bool]:
+    """For each window, whether a window of a finer precision (lower rank) lies within it.
+
+    One sweep from the latest start to the earliest, keeping for each rank the
+    earliest end among the windows that start on or after the current start: a
+    window is covered when some finer rank's earliest end is on or before its
+    own end. Linear apart from the sort, which is linear too for a
+    chronological list (the note's); comparing every pair was quadratic.
+
+    >>> day, month = Window(dt.date(2022, 12, 7), dt.date(2022, 12, 7)), Window(
+    ...     dt.date(2022, 12, 1), dt.date(2022, 12, 31))
+    >>> _covered_by_finer([day, month], [0, 2])
+    [False, True]
+    """
+    order = sorted(range(len(windows)), key=lambda i: windows[i].start, reverse=True)
+    earliest_end: list[dt.date | None] = [None] * len(PRECISION_ORDER)
+    covered = [False] * len(windows)
+    for _start, group in itertools.groupby(order, key=lambda i: windows[i].start):
+        members = list(group)
+        for i in members:
+            end = earliest_end[ranks[i]]
+            if end is None or windows[i].end < end:
+                earliest_end[ranks[i]] = windows[i].end
+        for i in members:
+            finer = [end for end in earliest_end[: ranks[i]] if end is not None]
+            covered[i] = bool(finer) and min(finer) <= windows[i].end
+    return covered

@@ -147,33 +147,57 @@ def _infer_years(
 ) -> list[str | None]:
     """Give year-less cells a year from their neighbours; ``cells`` is updated in place.
 
+    One pass each way, so a table of many year-less rows takes time in
+    proportion to its rows (looking for each row's neighbours afresh took the
+    square of it).
+
     Returns, per row, the note to record on the event (None when nothing was inferred).
     """
     notes: list[str | None] = [None] * len(rows)
+    # The end of the nearest row below with a year written out, for each row.
+    after: list[dt.date | None] = [None] * len(rows)
+    following: dt.date | None = None
+    for i in range(len(cells) - 1, -1, -1):
+        after[i] = following
+        if cells[i].windows and not cells[i].needs_year:
+            following = cells[i].windows[0].end
+    # The start of the last window of the nearest row above with a date, given or inferred.
+    before: dt.date | None = None
     for i, cell in enumerate(cells):
-        if not cell.needs_year:
-            continue
-        before = next((c.windows[-1].start for c in reversed(cells[:i]) if c.windows), None)
-        after = next(
-            (c.windows[0].end for c in cells[i + 1 :] if c.windows and not c.needs_year), None
-        )
-        year, source = _neighbour_year(rows[i].date, before, after)
-        if year is None and note_date is not None:
-            year, source = note_date.year, "the note's date"
-        if year is None:
-            continue
-        resolved = parse_date_cell(rows[i].date, default_year=year)
-        if statuses[i] is Status.TENTATIVE and note_date is not None:
-            # A tentative date is an upcoming one as of the note.
-            for ahead in range(1, MAX_YEARS_AHEAD + 1):
-                if not resolved.windows or resolved.windows[-1].end >= note_date:
-                    break
-                resolved = parse_date_cell(rows[i].date, default_year=year + ahead)
-                source = "neighbouring rows and the note's date (a tbc date is upcoming)"
-        if resolved.windows:
-            cells[i] = dataclasses.replace(resolved, needs_year=False)
-            notes[i] = f"year {resolved.windows[-1].end.year} inferred from {source}"
+        if cell.needs_year:
+            _infer_year(i, rows, cells, statuses, note_date, before, after[i], notes)
+        if cells[i].windows:
+            before = cells[i].windows[-1].start
     return notes
+
+
+def _infer_year(
+    i: int,
+    rows: list[Row],
+    cells: list[DateCell],
+    statuses: list[Status],
+    note_date: dt.date | None,
+    before: dt.date | None,
+    after: dt.date | None,
+    notes: list[str | None],
+) -> None:
+    """Give row ``i``'s year-less cell its year (``docs/dates.md``, "Missing years")."""
+    year, source = _neighbour_year(rows[i].date, before, after)
+    if year is None and note_date is not None:
+        year, source = note_date.year, "the note's date"
+    if year is None:
+        return
+    resolved = parse_date_cell(rows[i].date, default_year=year)
+    if statuses[i] is Status.TENTATIVE and note_date is not None:
+        # A tentative date is an upcoming one as of the note.
+        for ahead in range(1, MAX_YEARS_AHEAD + 1):
+            if not resolved.windows or resolved.windows[-1].end >= note_date:
+                break
+            resolved = parse_date_cell(rows[i].date, default_year=year + ahead)
+            source = "neighbouring rows and the note's date (a tbc date is upcoming)"
+    if resolved.windows:
+        cells[i] = dataclasses.replace(resolved, needs_year=False)
+        notes[i] = f"year {resolved.windows[-1].end.year} inferred from {source}"
 
 
 def _neighbour_year(

@@ -22,7 +22,7 @@ from calendar_svc.changes import change_labels, differences, snapshot_values
 from calendar_svc.ingest.drafts import EventDraft, draft_events
 from calendar_svc.ingest.errors import DocumentConflict, UnreadableDocument
 from calendar_svc.ingest.matching import Candidate, Incoming, is_settled, match
-from calendar_svc.ingest.note import Note
+from calendar_svc.ingest.note import MAX_SYMBOL, Note
 from calendar_svc.ingest.report import EventChange, ImportReport
 from calendar_svc.ingest.sections import SectionIdentity
 from calendar_svc.ingest.source import SourceFile
@@ -42,13 +42,15 @@ from models import (
     confidence_of,
 )
 from models.source import SourceRef
-from models.window import Window
+from models.window import Window, out_of_bounds
 
 #: Namespace of event uids: uuid5 of the import that first saw the event.
 UID_NAMESPACE = uuid.UUID("5d6c8a4e-2f0b-4b8e-9a53-6e1f3c1d7a90")
 #: Fields whose change is a new revision of the event.
 TRACKED_FIELDS = NOTE_FIELDS
 BATCH = 500
+#: The longest file name kept with a version (the length of its column).
+MAX_FILENAME = 500
 
 
 def import_note(
@@ -73,7 +75,9 @@ def import_note(
             bytes, as a corrected re-issue.
 
     Raises:
-        UnreadableDocument: no symbol or date in the header and none given.
+        UnreadableDocument: no symbol or date in the header and none given, a
+            date given outside ``models.window.BOUNDS``, a symbol given or a file
+            name longer than its column.
         DocumentConflict: the symbol is imported with other bytes (and not
             ``replace``), or the note is older than one already imported.
     """
@@ -84,6 +88,19 @@ def import_note(
         raise UnreadableDocument(f"{where}: no document symbol in the header; pass --symbol")
     if document_date is None:
         raise UnreadableDocument(f"{where}: no 'Brussels, <date>' in the header; pass --date")
+    if problem := out_of_bounds(Window(document_date, document_date)):
+        # Only a date given with the file can be (the header's is read by the parser).
+        raise UnreadableDocument(f"{where}: the note's date {problem}")
+    # Only what is given with the file can be longer (the header's is not read then).
+    if len(symbol) > MAX_SYMBOL:
+        raise UnreadableDocument(
+            f"{where}: the symbol is {len(symbol):,} characters long; it has at most {MAX_SYMBOL}"
+        )
+    if len(where) > MAX_FILENAME:
+        raise UnreadableDocument(
+            f"{where[:40]}...: the file name is {len(where):,} characters long;"
+            f" it has at most {MAX_FILENAME}"
+        )
     report = ImportReport(symbol, document_date, where, source.sha256)
 
     same_bytes = session.scalar(select(DocumentVersion).filter_by(sha256=source.sha256))

@@ -7,6 +7,11 @@ text outside tables (:meth:`NoteBuilder.text`) and the rows of tables
 furniture, follows part, chapter and section headings, and files each row
 under its section's "Key past and upcoming events" table, numbering tables
 and rows in reading order. ``docs/dates.md`` ("Rows") gives the rules.
+
+A row's cells are bounded (:data:`CELL_LIMITS`, ``docs/dates.md``, "Limits"):
+a longer one is no cell of the note but a row whose TABs were lost, or a
+hostile file, and the file is refused (:class:`CellTooLong`) as soon as a cell
+grows past its limit, before anything is parsed or stored.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from calendar_svc.ingest.dates import parse_date_cell
+from calendar_svc.ingest.dates import MAX_DATE_CELL, parse_date_cell
+from calendar_svc.ingest.errors import UnreadableDocument
 from calendar_svc.ingest.sections import (
     SectionIdentity,
     chapter_group,
@@ -50,6 +56,25 @@ _NOT_SECTIONS = frozenset({"note", "limite", "annex", "contents", "en", "update"
 HEADER_LINES = 120
 #: Longer lines are body text, never a heading (the longest real one is ~110).
 MAX_HEADING = 160
+#: The longest event (title) cell, in characters: the sample note's longest is
+#: 310 ("Thematic meeting on fight against trafficking of human beings ...").
+MAX_TITLE = 1_000
+#: The longest outcome cell, in characters: the sample note's longest is 525.
+#: Outcomes are prose and grow with the note, hence more room than for titles.
+MAX_OUTCOME = 4_000
+#: Each column's name and longest cell (the date column's is the parser's).
+CELL_LIMITS = (("date", MAX_DATE_CELL), ("event", MAX_TITLE), ("outcome", MAX_OUTCOME))
+#: The longest document symbol ("5484/24 REV 1"), the length of its column:
+#: a longer match in the header is no symbol and is not read.
+MAX_SYMBOL = 80
+
+
+class CellTooLong(UnreadableDocument):
+    """A cell of an events table is longer than :data:`CELL_LIMITS` allows.
+
+    The message says where (line or page, table and row) but not in which
+    file: :func:`~calendar_svc.ingest.source.load_note` adds that.
+    """
 
 
 @dataclass
@@ -87,8 +112,37 @@ class Row:
         return "\n".join(self.lines)
 
     def append(self, index: int, text: str) -> None:
-        """Continue one cell with more of its text, one space between."""
+        """Continue one cell with more of its text, one space between.
+
+        Raises:
+            CellTooLong: the cell grows past its limit (so that a row of
+                endless continuation lines costs no more than its length).
+        """
         self.cells[index] = f"{self.cells[index]} {text}".strip()
+        self.check(index)
+
+    def check(self, index: int) -> None:
+        """Refuse a cell longer than its column's limit (:data:`CELL_LIMITS`).
+
+        >>> Row(["2024", "x" * 1_001, ""], line=7, table=2, number=3).check(1)
+        Traceback (most recent call last):
+        ...
+        calendar_svc.ingest.note.CellTooLong: line 7, table 2 row 3: the event cell is 1,001 \
+characters long; a cell of the note's events tables has at most 1,000 in that column \
+(docs/dates.md, "Limits")
+        """
+        name, limit = CELL_LIMITS[index]
+        length = len(self.cells[index])
+        if length <= limit:
+            return
+        place = f"line {self.line}" if self.line is not None else None
+        if place is None and self.page is not None:
+            place = f"p. {self.page}"
+        where = ", ".join(filter(None, (place, f"table {self.table} row {self.number}")))
+        raise CellTooLong(
+            f"{where}: the {name} cell is {length:,} characters long; a cell of the note's"
+            f' events tables has at most {limit:,} in that column (docs/dates.md, "Limits")'
+        )
 
 
 @dataclass(frozen=True)
@@ -142,7 +196,7 @@ def read_header(lines: list[str]) -> tuple[str | None, dt.date | None, str | Non
     symbol = document_date = previous = None
     for line in lines[:HEADER_LINES]:
         text = line.replace("*", "").strip()
-        if symbol is None and (m := _SYMBOL.match(text)):
+        if symbol is None and (m := _SYMBOL.match(text)) and len(text) <= MAX_SYMBOL:
             year = m.group(2) or m.group(3)[2:]
             suffix = " ".join(m.group(4).upper().split())
             symbol = f"{m.group(1)}/{year}" + (f" {suffix}" if suffix else "")
@@ -150,7 +204,7 @@ def read_header(lines: list[str]) -> tuple[str | None, dt.date | None, str | Non
             cell = parse_date_cell(m.group(1))
             if cell.precision is Precision.DAY:
                 document_date = cell.windows[0].start
-        if previous is None and (m := _PREVIOUS.search(text)):
+        if previous is None and (m := _PREVIOUS.search(text)) and len(m.group(1)) <= MAX_SYMBOL:
             previous = " ".join(m.group(1).replace(" /", "/").replace("/ ", "/").split())
     return symbol, document_date, previous
 
@@ -264,6 +318,8 @@ class NoteBuilder:
             self.table_rows = 0
         self.table_rows += 1
         row = Row(cells, place.line, place.page, self.tables, self.table_rows, [raw])
+        for index in range(len(CELL_LIMITS)):
+            row.check(index)
         self.section.rows.append(row)
         return row
 

@@ -34,6 +34,7 @@ from calendar_svc.ingest.dates import parse_date_cell
 from calendar_svc.ingest.errors import UnreadableDocument
 from calendar_svc.ingest.note import Note, NoteBuilder, Place, is_column_header, is_date
 from models import DocumentFormat, Precision
+from models.text import printable
 
 #: A line that ends this close (points) to the right margin was wrapped.
 WRAP_SLACK = 90
@@ -176,7 +177,10 @@ def _read_page(page: Page, number: int) -> _Page:
 
 
 def _clean(text: str) -> str:
-    return text.translate(_LIGATURES).replace("\u00a0", " ")
+    # Control characters in a text layer are glyphs a font maps to no letter,
+    # not text anyone wrote, and a PDF cannot be fixed by the person importing
+    # it: they become spaces (a text file holding one is refused instead).
+    return printable(text.translate(_LIGATURES), keep="\n", replacement=" ").replace("\u00a0", " ")
 
 
 def _font_family(fontname: str) -> str:

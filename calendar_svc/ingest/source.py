@@ -16,13 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from calendar_svc.ingest.errors import UnreadableDocument
-from calendar_svc.ingest.note import Note
+from calendar_svc.ingest.note import CellTooLong, Note
 from calendar_svc.ingest.text import read_text
 from models import DocumentFormat
+from models.text import describe, find_control
 
 #: Above this share of control characters a file is taken for binary.
 MAX_CONTROL_SHARE = 0.01
-_ALLOWED_CONTROLS = frozenset("\t\n\r\f")
+#: The control characters a note's text form may hold: they mean something there
+#: (TAB between cells, line breaks, the form feed of a page break in a PDF copy).
+ALLOWED_CONTROLS = "\t\n\r\f"
 _ZIP = b"PK\x03\x04"
 #: Formats people may hand in by mistake, by signature, with what to do instead.
 _REFUSED = (
@@ -96,22 +99,16 @@ def load_note(source: SourceFile, *, max_pages: int | None = None) -> Note:
 
     Raises:
         UnreadableDocument: the file cannot be read in its form, has no
-            events table, or lacks sections its contents list at the end of
-            the body (a truncated file).
+            events table, lacks sections its contents list at the end of
+            the body (a truncated file), or has a cell longer than its
+            column's limit (``calendar_svc.ingest.note.CELL_LIMITS``).
     """
-    # The PDF and Word readers are imported when needed: pdfplumber and
-    # python-docx take 0.1 s and 0.06 s to import, which a text import need not pay.
     where = str(source.path)
-    if source.format is DocumentFormat.PDF:
-        from calendar_svc.ingest.pdf import read_pdf
-
-        note = read_pdf(source.data, where=where, max_pages=max_pages)
-    elif source.format is DocumentFormat.DOCX:
-        from calendar_svc.ingest.word import read_word
-
-        note = read_word(source.data, where=where)
-    else:
-        note = read_text(lines_of(source.text or ""))
+    try:
+        note = _read(source, where, max_pages)
+    except CellTooLong as exc:
+        # Raised where the row is read, which knows its place but not the file.
+        raise UnreadableDocument(f"{where}: {exc}") from None
     if note.rows == 0:
         raise UnreadableDocument(
             f"{where}: no 'Key past and upcoming events' table with rows found"
@@ -128,6 +125,21 @@ def load_note(source: SourceFile, *, max_pages: int | None = None) -> Note:
     return note
 
 
+def _read(source: SourceFile, where: str, max_pages: int | None) -> Note:
+    """Read ``source`` in its form."""
+    # The PDF and Word readers are imported when needed: pdfplumber and
+    # python-docx take 0.1 s and 0.06 s to import, which a text import need not pay.
+    if source.format is DocumentFormat.PDF:
+        from calendar_svc.ingest.pdf import read_pdf
+
+        return read_pdf(source.data, where=where, max_pages=max_pages)
+    if source.format is DocumentFormat.DOCX:
+        from calendar_svc.ingest.word import read_word
+
+        return read_word(source.data, where=where)
+    return read_text(lines_of(source.text or ""))
+
+
 def lines_of(text: str) -> list[str]:
     """A text's lines, numbered from 1 by the caller as an editor does."""
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
@@ -136,8 +148,12 @@ def lines_of(text: str) -> list[str]:
 def decode(data: bytes, where: str) -> str:
     """Decode a note's bytes: UTF-8 or UTF-16 with a byte-order mark, else UTF-8, else cp1252.
 
+    The text holds no control character but TAB, line breaks and form feeds
+    (``models.text``), whatever the byte-order mark said.
+
     Raises:
-        UnreadableDocument: empty, binary, or cut in the middle of a character.
+        UnreadableDocument: empty, binary, cut in the middle of a character,
+            or holding another control character (the message names its line).
     """
     if not data.strip():
         raise UnreadableDocument(f"{where}: the file is empty")
@@ -157,10 +173,21 @@ def decode(data: bytes, where: str) -> str:
                 ) from None
             # Word's "plain text" export on Windows.
             text = data.decode("cp1252", errors="replace")
-    controls = sum(1 for ch in text if ch < " " and ch not in _ALLOWED_CONTROLS)
+    first = find_control(text, ALLOWED_CONTROLS)
+    if first is None:
+        return text
+    controls = sum(1 for ch in text if find_control(ch, ALLOWED_CONTROLS) is not None)
     if controls > MAX_CONTROL_SHARE * len(text):
         raise UnreadableDocument(f"{where}: not a text file (it contains binary data)")
-    return text
+    # Any other control character is refused, not dropped: in a text file it
+    # is a wrong file or a hostile one (ESC and BEL act on terminals, NUL is
+    # refused by PostgreSQL, the strict calendar parsers refuse the feed), and
+    # the person importing can fix the file.
+    line = len(lines_of(text[:first]))
+    raise UnreadableDocument(
+        f"{where}: line {line} holds a control character ({describe(text[first])});"
+        " a note's text has none but TAB, line breaks and page breaks"
+    )
 
 
 def _strict(data: bytes, encoding: str, where: str) -> str:

@@ -22,6 +22,7 @@ from lxml import etree
 from calendar_svc.ingest.errors import UnreadableDocument
 from calendar_svc.ingest.note import HEADER_LINES, Note, NoteBuilder, Place
 from models import DocumentFormat
+from models.text import printable
 
 #: The main part of a Word document, and of the forms that look like one but are not.
 WORD_DOCUMENT = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
@@ -52,7 +53,7 @@ def read_word(data: bytes, *, where: str) -> Note:
     builder = NoteBuilder(_header_lines(blocks), DocumentFormat.DOCX)
     for block in blocks:
         if isinstance(block, Paragraph):
-            for line in block.text.split("\n"):
+            for line in _text(block).split("\n"):
                 builder.text(_NO_PLACE, line)
         elif _is_events_shape(block):
             builder.end_table()
@@ -113,10 +114,10 @@ def _header_lines(blocks: list[Paragraph | Table]) -> list[str]:
     lines: list[str] = []
     for block in blocks:
         if isinstance(block, Paragraph):
-            lines.extend(block.text.split("\n"))
+            lines.extend(_text(block).split("\n"))
             continue
         for row in block.rows:
-            cells = [cell.text for cell in _distinct(row.cells)]
+            cells = [_text(cell) for cell in _distinct(row.cells)]
             lines.append(" ".join(" ".join(cells).split()))
             for cell in cells:
                 lines.extend(cell.split("\n"))
@@ -131,9 +132,18 @@ def _is_events_shape(table: Table) -> bool:
 
 def _rows(table: Table) -> Iterator[list[str]]:
     for row in table.rows:
-        cells = [" ".join(cell.text.split()) for cell in _distinct(row.cells)]
+        cells = [" ".join(_text(cell).split()) for cell in _distinct(row.cells)]
         if len(cells) == 3 and any(cells):
             yield cells
+
+
+def _text(block: Paragraph | docx.table._Cell) -> str:
+    """A paragraph's or cell's text, its control characters as spaces.
+
+    XML keeps most C0 controls out of a .docx, but DEL and the C1 controls
+    pass; like a PDF's, they are not text anyone wrote (see ``models.text``).
+    """
+    return printable(block.text, keep="\t\n", replacement=" ")
 
 
 def _distinct(cells: tuple[docx.table._Cell, ...]) -> list[docx.table._Cell]:

@@ -4,7 +4,8 @@ Read-only. A caller is a signed-in user (the session cookie) or presents an
 API token (``Authorization: Bearer ...``, made with ``calendar-svc users
 token``); anyone else gets 401. Errors are JSON: ``{"error": "..."}``. The
 OpenAPI document (``/api/v1/openapi.json``, ``calendar_svc.web.openapi``)
-describes it and is open, as it holds no data.
+describes it and is open; without credentials it leaves out the sections'
+slugs, the one part of it that comes from the note.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import and_, func, select
 from werkzeug.exceptions import HTTPException
 
-from calendar_svc.app import get_session
+from calendar_svc.app import get_session, services
 from calendar_svc.auth import user_for_api_token
 from calendar_svc.export import event_records
 from calendar_svc.filters import EventFilter, FilterError
@@ -35,6 +36,9 @@ class ApiError(HTTPException):
 
 
 @blueprint.errorhandler(HTTPException)
+# By its code, so that it comes before the app's HTML page for 400 (the input
+# guard's answer to a control character in a parameter).
+@blueprint.errorhandler(400)
 def json_error(error: HTTPException) -> ResponseReturnValue:
     response = jsonify(error=error.description or error.name)
     response.status_code = error.code or 500
@@ -45,22 +49,30 @@ def json_error(error: HTTPException) -> ResponseReturnValue:
 
 @blueprint.before_request
 def authenticate() -> None:
-    if request.endpoint == "api.openapi":
-        return
     if g.user is not None:
         return
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    user = user_for_api_token(get_session(), token.strip()) if scheme.lower() == "bearer" else None
-    if user is None:
+    session, now = get_session(), services().clock()
+    user = (
+        user_for_api_token(session, token.strip(), now=now) if scheme.lower() == "bearer" else None
+    )
+    # The description answers anyone, with less for a caller without credentials.
+    if user is None and request.endpoint != "api.openapi":
         raise ApiError(401, "sign in, or send an API token as 'Authorization: Bearer <token>'")
     g.user = user
 
 
 @blueprint.get("/openapi.json")
 def openapi() -> ResponseReturnValue:
-    slugs = get_session().scalars(select(Section.slug).order_by(Section.position)).all()
-    return jsonify(openapi_document(list(slugs)))
+    slugs: list[str] = []
+    if g.user is not None:
+        slugs = list(get_session().scalars(select(Section.slug).order_by(Section.position)))
+    response = jsonify(openapi_document(slugs))
+    # The answer depends on the credentials: no shared cache may keep one for all.
+    response.vary.update(("Authorization", "Cookie"))
+    response.cache_control.private = True
+    return response
 
 
 @blueprint.get("/events")

@@ -2,8 +2,10 @@
 
 Every change goes through ``calendar_svc.editing`` in one transaction and is
 an :class:`~models.EventRevision` naming the signed-in user. A change that
-cannot be made (an unreadable date, nothing changed) leaves the event as it
-was and is shown on the page with status 400.
+cannot be made (an unreadable date, a date outside 1900-2100, a title or
+outcome longer than a cell of the note may be, nothing changed) leaves the
+event as it was and is shown on the page with status 400 (the limits are
+``calendar_svc.editing``'s, documented in ``docs/dates.md``, "Limits").
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from calendar_svc.app import get_session, get_writer_session, services
 from calendar_svc.editing import EditError
 from calendar_svc.web.auth import editor_required
 from models import Category, Event, EventConflict, EventRevision, Section, SourceRef, Status
+from models.window import BOUNDS
 
 blueprint = Blueprint("events", __name__)
 #: What the status buttons may set, and what the page calls each, for an
@@ -79,6 +82,8 @@ def _page(session: Session, uid: str, *, error: str | None = None) -> str:
             if status != event.status
         },
         categories=list(Category),
+        # The date inputs' min and max: a browser refuses other days before sending.
+        bounds=BOUNDS,
     )
 
 
@@ -216,6 +221,7 @@ def resolve(conflict_id: int) -> ResponseReturnValue:
 
 
 def _date(name: str) -> dt.date:
+    """A day of the form; whether it lies within the bounds is the edit's to say."""
     try:
         return dt.date.fromisoformat(request.form.get(name, "").strip())
     except ValueError:
@@ -226,4 +232,5 @@ def _category(value: str) -> Category:
     try:
         return Category(value)
     except ValueError:
-        abort(400, f"no category {value!r}")
+        # Not echoed in full: the value is whatever was sent.
+        abort(400, f"no category {value[:40]!r}")

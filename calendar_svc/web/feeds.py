@@ -2,6 +2,9 @@
 
 Responses are plain bytes (never compressed: compressed feeds have broken
 Outlook subscriptions), with a strong ETag and Last-Modified answered by 304.
+The filters of the query string are checked here; ``feeds.feed`` rounds
+``past_days`` to a configured choice, so that a token holder cannot make a
+worker render and keep a feed per number.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from flask import Blueprint, Response, abort, request
 from flask.typing import ResponseReturnValue
 
 from calendar_svc.app import get_session, services
-from feeds.feed import render_feed
+from feeds.feed import MAX_PAST_DAYS, render_feed
 from feeds.scopes import (
     FeedQuery,
     Scope,
@@ -25,7 +28,6 @@ from feeds.tokens import is_live_token, subscriber_for_token
 from models import Subscriber
 
 blueprint = Blueprint("feeds", __name__, url_prefix="/feeds")
-MAX_PAST_DAYS = 36_500
 
 
 @blueprint.get("/<token>/all.ics")
@@ -78,7 +80,7 @@ def _query() -> FeedQuery:
     except ValueError:
         abort(400, "confidence takes firm, approximate, tentative, off; past_days a number")
     if days is not None and not 0 <= days <= MAX_PAST_DAYS:
-        abort(400, "past_days must be between 0 and 36500")
+        abort(400, f"past_days must be between 0 and {MAX_PAST_DAYS}")
     return FeedQuery(confidences, days)
 
 

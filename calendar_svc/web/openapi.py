@@ -1,4 +1,11 @@
-"""The OpenAPI 3.1 document of the JSON API, built from the models' own enums."""
+"""The OpenAPI 3.1 document of the JSON API, built from the models' own enums.
+
+The sections the database knows are the values of the ``section`` filter for
+a signed-in caller only: their slugs name the note's contents (LIMITE), so a
+caller without credentials gets the document with ``section`` a plain string.
+Text parameters say they take no control character, as the input guard
+(``calendar_svc.web.input``) answers one with 400.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +24,8 @@ from models import (
 )
 
 DATE = {"type": "string", "format": "date"}
+#: Text without control characters (ECMA-262 pattern, as JSON Schema has them).
+TEXT = {"type": "string", "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"}
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
 #: Far beyond any real number of events; keeps the value an SQL integer.
@@ -42,6 +51,7 @@ def _ok(description: str, schema: str) -> dict[str, Any]:
 
 
 UNAUTHORISED = _error("Not signed in and no valid API token.")
+CONTROL_CHARACTER = "a parameter holds a control character"
 
 EVENT_PROPERTIES: dict[str, Any] = {
     "uid": {"type": "string", "description": "Stable for the event's life, across versions."},
@@ -99,9 +109,12 @@ EVENT_PROPERTIES: dict[str, Any] = {
 
 
 def openapi_document(section_slugs: list[str]) -> dict[str, Any]:
-    """The document, with the sections the database knows as the values of ``section``."""
+    """The document, with ``section_slugs`` as the values of ``section`` (none: any text).
+
+    Pass the slugs only for a signed-in caller (see the module's docstring).
+    """
     event = {"type": "object", "required": list(EVENT_PROPERTIES), "properties": EVENT_PROPERTIES}
-    section = {"type": "string", "enum": section_slugs} if section_slugs else {"type": "string"}
+    section = {"type": "string", "enum": section_slugs} if section_slugs else TEXT
     return {
         "openapi": "3.1.0",
         "info": {
@@ -131,7 +144,7 @@ def openapi_document(section_slugs: list[str]) -> dict[str, Any]:
                             "explode": True,
                             "schema": {"type": "array", "items": _enum(Confidence)},
                         },
-                        _query("q", {"type": "string"}, "Words in the title or outcome."),
+                        _query("q", TEXT, "Words in the title or outcome."),
                         _query("removed", {"type": "boolean"}, "Include removed events."),
                         _query(
                             "limit",
@@ -146,7 +159,10 @@ def openapi_document(section_slugs: list[str]) -> dict[str, Any]:
                     ],
                     "responses": {
                         "200": _ok("A page of events.", "EventPage"),
-                        "400": _error("A filter names nothing, or a bad limit or offset."),
+                        "400": _error(
+                            "A filter names nothing, a bad limit or offset,"
+                            f" or {CONTROL_CHARACTER}."
+                        ),
                         "401": UNAUTHORISED,
                     },
                 }
@@ -160,11 +176,12 @@ def openapi_document(section_slugs: list[str]) -> dict[str, Any]:
                             "name": "uid",
                             "in": "path",
                             "required": True,
-                            "schema": {"type": "string"},
+                            "schema": TEXT,
                         }
                     ],
                     "responses": {
                         "200": _ok("The event.", "EventWithHistory"),
+                        "400": _error(f"The uid: {CONTROL_CHARACTER}."),
                         "401": UNAUTHORISED,
                         "404": _error("No such event."),
                     },

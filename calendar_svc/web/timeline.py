@@ -4,6 +4,10 @@ Pure geometry, drawn as SVG by ``templates/_timeline.svg``: a bar is as wide
 as its window (a single day gets a visible minimum), and carries the event's
 confidence, which the drawing shows as fill and outline (tentative ones
 hatched with a dashed border, cancelled ones crossed out and grey).
+
+Only windows within :data:`models.window.BOUNDS` are drawn: one stored before
+the bounds were enforced (31 December 9999, say) would stretch the axis over
+millennia, and its month after does not exist.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from models import Event
+from models import Event, Occurrence
+from models.window import in_bounds
 
 LABEL_WIDTH = 300
 ROW_HEIGHT = 26
@@ -60,13 +65,14 @@ def lay_out(events: Sequence[Event], *, today: dt.date, width: int = 1000) -> Ti
 
     The axis runs from the first of the month of the earliest window to the
     end of the month of the latest (today included), ticked by month, quarter
-    or year depending on the span.
+    or year depending on the span. Windows outside :data:`models.window.BOUNDS`
+    are left out, and so is an event that has no other.
     """
-    dated = [e for e in events if e.occurrences]
+    dated = [(e, drawn) for e in events if (drawn := _drawn(e))]
     if not dated:
         return None
-    first = min(o.start for e in dated for o in e.occurrences)
-    last = max(o.end for e in dated for o in e.occurrences)
+    first = min(o.start for _, drawn in dated for o in drawn)
+    last = max(o.end for _, drawn in dated for o in drawn)
     first = min(first, today).replace(day=1)
     last = _next_month(max(last, today))
     days = (last - first).days
@@ -87,10 +93,10 @@ def lay_out(events: Sequence[Event], *, today: dt.date, width: int = 1000) -> Ti
                     start=o.start,
                     end=o.end,
                 )
-                for o in event.occurrences
+                for o in drawn
             ),
         )
-        for i, event in enumerate(dated)
+        for i, (event, drawn) in enumerate(dated)
     )
     return Timeline(
         width=width,
@@ -102,6 +108,11 @@ def lay_out(events: Sequence[Event], *, today: dt.date, width: int = 1000) -> Ti
         first=first,
         last=last,
     )
+
+
+def _drawn(event: Event) -> list[Occurrence]:
+    """The event's windows that the timeline can draw (within the bounds)."""
+    return [o for o in event.occurrences if in_bounds(o.start, o.end)]
 
 
 def _ticks(first: dt.date, last: dt.date) -> list[tuple[dt.date, str]]:

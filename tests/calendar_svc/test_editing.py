@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from calendar_svc import editing
@@ -234,3 +234,89 @@ def test_keeping_ours_leaves_the_event_as_edited(
         revision,
         True,
     )
+
+
+def _details(session: Session, event: Event, **fields: str) -> object:
+    values = {"title": event.title, "outcome": "", "location": ""} | fields
+    return editing.edit_details(
+        session, event, actor=EDITOR, now=EDIT_TIME, category=Category.OTHER, **values
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda s, e: editing.confirm_date(
+                s, e, dt.date(2024, 5, 1), dt.date(9999, 12, 31), actor=EDITOR, now=EDIT_TIME
+            ),
+            "cannot confirm 2024-05-01 to 9999-12-31: 9999-12-31 is outside the dates"
+            " calendar-svc keeps (1900-01-01 to 2100-12-31)",
+        ),
+        (
+            lambda s, e: editing.confirm_date(
+                s, e, dt.date(1899, 12, 31), dt.date(1900, 1, 1), actor=EDITOR, now=EDIT_TIME
+            ),
+            "1899-12-31 is outside the dates",
+        ),
+        (
+            lambda s, e: editing.set_date_text(
+                s, e, "December, 8 January 1900", actor=EDITOR, now=EDIT_TIME
+            ),
+            "cannot read a date in 'December, 8 January 1900': 1899-12-01 is outside",
+        ),
+        (
+            lambda s, e: editing.set_date_text(
+                s, e, "early " * 2000 + "2024", actor=EDITOR, now=EDIT_TIME
+            ),
+            "the date is 12,004 characters long; it may have at most 200",
+        ),
+        (lambda s, e: _details(s, e, title="T" * 1001), "the title is 1,001 characters long"),
+        (lambda s, e: _details(s, e, outcome="O" * 4001), "the outcome is 4,001 characters"),
+        (lambda s, e: _details(s, e, location="L" * 201), "the location is 201 characters"),
+    ],
+)
+def test_issue_3_an_edit_outside_the_limits_is_refused_and_changes_nothing(
+    session: Session, jrc: Event, change: Callable[[Session, Event], object], message: str
+) -> None:
+    """Dates within 1900-2100, text no longer than a cell of the note may be."""
+    with pytest.raises(EditError) as refused:
+        change(session, jrc)
+    assert message in str(refused.value)
+    assert (jrc.revision, jrc.is_manual_override, jrc.raw_date) == (1, False, "Q1 2024 (tbc)")
+    assert [(o.start, o.end) for o in jrc.occurrences] == [
+        (dt.date(2024, 1, 1), dt.date(2024, 3, 31))
+    ]
+
+
+def test_issue_3_the_bounds_and_limits_themselves_are_accepted(
+    session: Session, jrc: Event
+) -> None:
+    editing.confirm_date(
+        session, jrc, dt.date(2100, 12, 30), dt.date(2100, 12, 31), actor=EDITOR, now=EDIT_TIME
+    )
+    assert jrc.raw_date == "30-31 December 2100"
+    _details(session, jrc, title="T" * 1000, outcome="O" * 4000, location="L" * 200)
+    assert (len(jrc.title), len(jrc.outcome), len(jrc.location or "")) == (1000, 4000, 200)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"date_text": "2024, " * 4000}, "the date is 23,999 characters long"),
+        ({"date_text": "Winter", "now": dt.datetime(2100, 3, 1, tzinfo=dt.UTC)}, "2101-02-28"),
+        ({"title": "T" * 1001}, "the title is 1,001 characters long"),
+        ({"outcome": "O" * 4001}, "the outcome is 4,001 characters long"),
+    ],
+)
+def test_issue_3_an_added_event_outside_the_limits_is_not_added(
+    session: Session, ingest: Ingest, fields: dict[str, object], message: str
+) -> None:
+    ingest()
+    serbia = session.scalars(select(Section).filter_by(slug="serbia")).one()
+    before = session.scalar(select(func.count()).select_from(Event))
+    values = {"title": "A new meeting", "date_text": "Q4 2024", "outcome": "", "now": EDIT_TIME}
+    with pytest.raises(EditError) as refused:
+        editing.add_event(session, serbia, actor=EDITOR, **(values | fields))  # type: ignore[arg-type]
+    assert message in str(refused.value)
+    assert session.scalar(select(func.count()).select_from(Event)) == before

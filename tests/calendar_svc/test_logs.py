@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import logging
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -18,11 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import make_url
+from sqlalchemy import Connection, make_url, select, text
+from sqlalchemy.exc import DBAPIError
 
 from calendar_svc import logs
+from calendar_svc.redaction import redact
 from calendar_svc.settings import LoggingSettings, load_settings
-from models import derive_token
+from models import Subscriber, derive_token
 from tests.conftest import SECRET, FeedSite, Run, gunicorn, services_of
 
 FEED_TOKEN = derive_token(SECRET, "nonce-of-the-log-test")
@@ -169,3 +172,129 @@ def test_gunicorn_logs_json_without_tokens(feed_site: FeedSite, tmp_path: Path) 
     [entry] = [json.loads(line) for line in text.splitlines()]
     assert (entry["level"], entry["logger"]) == ("INFO", "gunicorn.access")
     assert '"GET /feeds/<redacted>/section/serbia.ics HTTP/1.1" 200' in entry["message"]
+
+
+#: What an attacker would like a log to show after a line break of theirs.
+FORGED = "1999-01-01 00:00:00,000 CRITICAL forged: admin signed in"
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_line_break_in_a_logged_path_forges_no_record(
+    fmt: str, configure: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue finding 6: a path decoded from "%0a" (or "%0d", U+2028, ESC) stays in its record."""
+    configure(fmt)
+    path = f"/events/x\n{FORGED}\r\n{FORGED}\u2028{FORGED}\x1b[2J"
+    log = logging.getLogger("tests.logs")
+    log.info("GET %s", path)
+    try:
+        raise LookupError(f"no event at {path}")
+    except LookupError:
+        log.exception("Exception on %s [GET]", path)
+    lines = capsys.readouterr().err.split("\n")[:-1]
+    assert not [line for line in lines if FORGED in line.split(" ", 1)[0] + line[:24]]
+    if fmt == "json":
+        entries = [json.loads(line) for line in lines]
+        assert [e["message"] for e in entries] == [
+            f"GET /events/x\\n{FORGED}\\r\\n{FORGED}\\u2028{FORGED}\\x1b[2J",
+            f"Exception on /events/x\\n{FORGED}\\r\\n{FORGED}\\u2028{FORGED}\\x1b[2J [GET]",
+        ]
+        assert entries[1]["exception"].startswith("Traceback (most recent call last):\n")
+        assert "\r" not in entries[1]["exception"]
+        return
+    record = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (INFO|ERROR) tests\.logs: ")
+    assert [bool(record.match(line)) for line in lines] == [True, True] + [False] * (len(lines) - 2)
+    assert all(line.startswith(logs.CONTINUATION) for line in lines[2:])
+    assert lines[2] == "  Traceback (most recent call last):"
+    # The exception's own line breaks continue the record, indented; the rest is escaped.
+    assert lines[-3:] == [
+        "  LookupError: no event at /events/x",
+        f"  {FORGED}\\r",
+        f"  {FORGED}\\u2028{FORGED}\\x1b[2J",
+    ]
+
+
+#: A feed token and an unsubscribe token (of the first form) as paths may spell them.
+SPELLINGS = [
+    "/feeds/{feed}/all.ics",
+    "/feeds//{feed}/all.ics",
+    "/feeds///{feed}/mine.ics",
+    "/feeds/%{feed_first:02X}{feed_rest}/all.ics",
+    "/feeds/%{feed_first:02x}{feed_rest}/all.ics",
+    "/feeds%2F{feed}/all.ics",
+    "/feeds%2f%2F{feed}/all.ics",
+    "/feeds%252F{feed}/all.ics",
+    "/%66eeds/{feed}/all.ics",
+    "/FEEDS/{feed}/all.ics",
+    "/feeds/./{feed}/all.ics",
+    "/feeds/\n{feed}/all.ics",
+    "https://cal.example.eu/feeds/{feed}/section/serbia.ics?past_days=90",
+    "/unsubscribe/{unsubscribe}",
+    "/unsubscribe//{unsubscribe}",
+    "/unsubscribe/%{unsubscribe_first:02X}{unsubscribe_rest}",
+    "/Unsubscribe%2f{unsubscribe}",
+    "/login?next=%2Ffeeds%2F{feed}%2Fall.ics",
+    "/login?next=%2funsubscribe%2F%2F{unsubscribe}&x=1",
+    "/login?next=/feeds/{feed}/mine.ics",
+    "/calendar?token={unsubscribe}",
+    "Exception on /unsubscribe/{unsubscribe} [GET]",
+    "'/feeds/{feed}'",
+]
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_every_spelling_of_a_secret_path_is_redacted(spelling: str) -> None:
+    """Issue finding 7: gunicorn's %(r)s writes the path as sent, %(U)s decoded."""
+    line = spelling.format(
+        feed=FEED_TOKEN,
+        feed_first=ord(FEED_TOKEN[0]),
+        feed_rest=FEED_TOKEN[1:],
+        unsubscribe=UNSUBSCRIBE_TOKEN,
+        unsubscribe_first=ord(UNSUBSCRIBE_TOKEN[0]),
+        unsubscribe_rest=UNSUBSCRIBE_TOKEN[1:],
+    )
+    redacted = redact(line)
+    assert "<redacted>" in redacted
+    for secret in (FEED_TOKEN, UNSUBSCRIBE_TOKEN):
+        assert secret[4:] not in redacted
+
+
+def test_file_names_under_feeds_stay_readable_in_tracebacks() -> None:
+    line = 'File "/srv/calendar-svc/feeds/feed.py", line 12, in render_feed'
+    assert redact(line) == line
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_real_database_errors_parameters_are_redacted(
+    fmt: str, connection: Connection, configure: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue finding 6: SQLAlchemy's [parameters: ...] may hold a token, a password hash
+    or the note's text; they are blanked wholesale, and the literals of its [SQL: ...]."""
+    configure(fmt)
+    log = logging.getLogger("tests.logs")
+    statements = [
+        # An unknown column, as when the code is newer than the schema.
+        (
+            text("SELECT id FROM subscribers WHERE email = 'a@b.eu' AND nope = :t"),
+            {"t": UNSUBSCRIBE_TOKEN},
+        ),
+    ]
+    if connection.dialect.name == "postgresql":
+        # PostgreSQL's text cannot hold NUL: psycopg refuses the parameter itself.
+        statements.append(
+            (select(Subscriber.id).filter_by(unsubscribe_token=UNSUBSCRIBE_TOKEN + "\x00"), {})
+        )
+    for statement, parameters in statements:
+        savepoint = connection.begin_nested()
+        with pytest.raises(DBAPIError) as caught:
+            connection.execute(statement, parameters)
+        savepoint.rollback()
+        assert UNSUBSCRIBE_TOKEN in str(caught.value)  # what the log must not show
+        log.error("Exception on /unsubscribe/%s [GET]", UNSUBSCRIBE_TOKEN, exc_info=caught.value)
+    err = capsys.readouterr().err
+    assert UNSUBSCRIBE_TOKEN[4:] not in err
+    assert "a@b.eu" not in err
+    if fmt == "json":
+        err = "\n".join(json.loads(line).get("exception", "") for line in err.splitlines())
+    assert err.count("[parameters: <redacted>]") == len(statements)
+    assert "[SQL: SELECT" in err

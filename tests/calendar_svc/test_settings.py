@@ -50,6 +50,9 @@ def test_file_then_environment_then_overrides(tmp_path: Path) -> None:
         ({}, "not toml = = =", "is not valid TOML"),
         ({"CALENDAR_SVC_LOGGING_FORMAT": "xml"}, None, "logging.format must be 'text' or 'json'"),
         ({}, "[logging]\nlevel = 'loud'\n", "logging.level must be DEBUG, INFO"),
+        ({"CALENDAR_SVC_FEEDS_CACHE_BYTES": "0"}, None, "feeds.cache_bytes must be at least 1"),
+        ({}, "[feeds]\npast_days_choices = [7, -1]\n", "feeds.past_days_choices must be"),
+        ({}, f"[feeds]\npast_days_choices = {list(range(17))}\n", "at most 16 whole numbers"),
     ],
 )
 def test_mistakes_in_configuration_are_errors(

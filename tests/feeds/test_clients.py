@@ -31,7 +31,7 @@ from tests.conftest import V2, FeedSite, services_of
 
 CLIENTS = Path(__file__).resolve().parents[1] / "clients"
 COARSE = {"months", "quarter", "quarters", "half", "season", "year", "range"}
-SETTINGS = FeedSettings(dt.timedelta(hours=6), True, 30, None, 8)
+SETTINGS = FeedSettings(dt.timedelta(hours=6), True, 30, None, 8, 10_000_000, (0, 7, 30, 90))
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -12,13 +13,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from calendar_svc.subscribers import add_subscriber
-from feeds.feed import FeedCache, FeedSettings, render_feed
+from feeds.feed import ENTRY_OVERHEAD, FeedCache, FeedSettings, RenderedFeed, render_feed
 from feeds.ics import exclusive_end
 from feeds.scopes import (
     FeedQuery,
     Scope,
     category_scope,
     everything,
+    feed_entries,
     group_scope,
     section_scope,
     subscriber_scope,
@@ -42,6 +44,8 @@ SETTINGS = FeedSettings(
     cancelled_days=30,
     past_days=None,
     cache_size=64,
+    cache_bytes=10_000_000,
+    past_days_choices=(0, 7, 30, 90, 180, 365, 730),
 )
 COARSE = {"months", "quarter", "quarters", "half", "season", "year", "range"}
 #: DESIGN.md section 5 and issue 3: (STATUS, TRANSP, busy status) by confidence.
@@ -246,7 +250,7 @@ def test_a_feed_is_rendered_once_per_change_of_the_data(
     session: Session, ingest: Callable[..., Any]
 ) -> None:
     ingest()
-    cache = FeedCache(8)
+    cache = FeedCache(8, 10_000_000)
     scope = section_scope(session, "serbia")
     first = render_feed(session, scope, FeedQuery(), today=NOTE_DAY, settings=SETTINGS, cache=cache)
     again = render_feed(session, scope, FeedQuery(), today=NOTE_DAY, settings=SETTINGS, cache=cache)
@@ -259,6 +263,122 @@ def test_a_feed_is_rendered_once_per_change_of_the_data(
     assert cache.renders == 2
     assert changed.etag != first.etag
     assert changed.last_modified >= LATER.replace(microsecond=0)
+
+
+def rendered(size: int) -> RenderedFeed:
+    return RenderedFeed(b"x" * size, "etag", dt.datetime(2024, 2, 6, tzinfo=dt.UTC), 0)
+
+
+def test_the_feed_cache_is_bounded_in_entries_and_in_bytes() -> None:
+    """Issue finding 4: the least recently used feeds go first, whichever bound is hit."""
+    by_bytes = FeedCache(100, 3 * (1000 + ENTRY_OVERHEAD))
+    for key in range(10):
+        assert by_bytes.put((key,), rendered(1000))
+        assert by_bytes.bytes <= 3 * (1000 + ENTRY_OVERHEAD)
+    assert [key for key in range(10) if by_bytes.get((key,))] == [7, 8, 9]
+    by_bytes.get((7,))  # used again: 8 goes first now
+    by_bytes.put(("new",), rendered(1000))
+    assert [key for key in range(10) if by_bytes.get((key,))] == [7, 9]
+    by_entries = FeedCache(2, 10**9)
+    for key in range(5):
+        by_entries.put((key,), rendered(10))
+    assert (len(by_entries), by_entries.bytes) == (2, 2 * (10 + ENTRY_OVERHEAD))
+    # The same key again replaces its feed and its cost.
+    by_entries.put((4,), rendered(20))
+    assert (len(by_entries), by_entries.bytes) == (2, 30 + 2 * ENTRY_OVERHEAD)
+
+
+def test_a_feed_larger_than_the_byte_bound_is_not_kept() -> None:
+    cache = FeedCache(8, 5000)
+    cache.put(("small",), rendered(100))
+    assert not cache.put(("large",), rendered(5000))
+    assert cache.get(("large",)) is None
+    assert cache.get(("small",)) is not None
+    assert cache.renders == 2
+
+
+#: Every confidence filter a URL can write, the empty and the full one among them.
+CONFIDENCE_FILTERS = [
+    frozenset(combination)
+    for size in range(len(Confidence) + 1)
+    for combination in itertools.combinations(Confidence, size)
+]
+
+
+def test_whatever_the_url_says_a_scope_has_few_renderings(
+    session: Session, ingest: Callable[..., Any]
+) -> None:
+    """Issue finding 4: past_days is rounded up to a configured choice and the
+    confidences are a set, so a token holder's URLs name a bounded number of feeds."""
+    ingest()
+    cache = FeedCache(10_000, 10**9)
+    scope = section_scope(session, "serbia")
+    horizons = [None, *range(0, 1500, 5), 36_500]
+    for confidences, past_days in itertools.product(CONFIDENCE_FILTERS, horizons):
+        render_feed(
+            session,
+            scope,
+            FeedQuery(confidences, past_days),
+            today=NOTE_DAY,
+            settings=SETTINGS,
+            cache=cache,
+        )
+    # 15 confidence filters (none, every one or the empty one being no filter)
+    # x (7 choices + above them all; the default, None, is the latter here).
+    assert len(CONFIDENCE_FILTERS) * len(horizons) == 16 * 302
+    assert cache.renders == len(cache) == 15 * (len(SETTINGS.past_days_choices) + 1)
+
+
+def test_cached_feeds_stay_within_the_byte_bound_whatever_is_asked(
+    session: Session, ingest: Callable[..., Any]
+) -> None:
+    """Subscribers' own feeds, sections and everything, with any filters: the cache
+    never holds more than its bound."""
+    ingest()
+    bound = 120_000
+    cache = FeedCache(1000, bound)
+    subscribers = [
+        add_subscriber(session, f"officer{n}@example.eu", now=LATER, sections=sections)
+        for n, sections in enumerate((["serbia"], ["ME", "niger"], ["north-macedonia"]))
+    ]
+    scopes = [
+        everything(),
+        section_scope(session, "serbia"),
+        *(subscriber_scope(session, s) for s in subscribers),
+    ]
+    queries = [FeedQuery(c, d) for c in CONFIDENCE_FILTERS[:4] for d in (None, 7)]
+    for scope, query in itertools.product(scopes, queries):
+        feed = render_feed(session, scope, query, today=NOTE_DAY, settings=SETTINGS, cache=cache)
+        assert cache.bytes <= bound
+        if scope.key == "all" and query == FeedQuery():
+            assert len(feed.body) > bound  # served, never kept
+    assert 0 < len(cache) < len(scopes) * len(queries)
+
+
+def test_no_confidence_filter_and_an_empty_one_are_the_same_feed(
+    session: Session, ingest: Callable[..., Any]
+) -> None:
+    """``?confidence=,`` once cached an empty feed under the key of the whole one."""
+    ingest()
+    cache = FeedCache(8, 10_000_000)
+    scope = section_scope(session, "serbia")
+    empty = render_feed(
+        session, scope, FeedQuery(frozenset()), today=NOTE_DAY, settings=SETTINGS, cache=cache
+    )
+    whole = render_feed(session, scope, FeedQuery(), today=NOTE_DAY, settings=SETTINGS, cache=cache)
+    assert whole.events == empty.events == 19
+
+
+def test_a_rounded_horizon_shows_at_least_what_was_asked(
+    session: Session, ingest: Callable[..., Any]
+) -> None:
+    ingest()
+    scope = section_scope(session, "serbia")
+    asked = feed_entries(session, scope, FeedQuery(past_days=45), today=NOTE_DAY, cancelled_days=30)
+    shown = vevents(feed(session, scope, past_days=45))
+    assert {f"{e.uid}-{e.position}" for e in asked} < set(shown)
+    assert set(shown) == set(vevents(feed(session, scope, past_days=90)))
+    assert set(vevents(feed(session, scope, past_days=800))) == set(vevents(feed(session, scope)))
 
 
 @pytest.mark.parametrize("key", ["atlantis", "xx"])

@@ -261,3 +261,34 @@ def test_hostile_text_round_trips_without_injecting_properties(text: str) -> Non
     assert len([k for k in event if k == "DTSTART"]) == 1
     body = build_calendar(META, [e], OPTIONS)
     assert all(len(line) <= 75 for line in body.split(b"\r\n"))  # folded in octets
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "precision"),
+    [
+        (dt.date(2024, 5, 1), dt.date(9999, 12, 31), Precision.DAYS),
+        (dt.date(9999, 12, 31), dt.date(9999, 12, 31), Precision.DAY),
+        (dt.date(9999, 10, 1), dt.date(9999, 12, 31), Precision.QUARTER),
+        (dt.date(1, 1, 1), dt.date(1, 12, 31), Precision.YEAR),
+        (dt.date(2101, 1, 1), dt.date(2101, 1, 2), Precision.DAYS),
+    ],
+)
+def test_issue_3_a_stored_date_outside_the_bounds_is_left_out_not_overflowed(
+    start: dt.date, end: dt.date, precision: Precision
+) -> None:
+    """One occurrence in year 9999 (written before the bounds, or in SQL) no longer
+    takes the whole feed down: it is left out, the others are served."""
+    wrong = entry(uid="wrong", start=start, end=end, precision=precision)
+    calendar = only_event(entry(), wrong, entry(position=1, start=dt.date(2100, 12, 31),
+                                                 end=dt.date(2100, 12, 31)))  # fmt: skip
+    events = calendar.walk("VEVENT")
+    assert [str(e["UID"]) for e in events] == [
+        "2c1d7f8e-0000-4000-8000-000000000001-0",
+        "2c1d7f8e-0000-4000-8000-000000000001-1",
+    ]
+    assert events[1].decoded("DTEND") == dt.date(2101, 1, 1)
+
+
+def test_exclusive_end_never_overflows() -> None:
+    assert exclusive_end(dt.date(2100, 12, 31)) == dt.date(2101, 1, 1)
+    assert exclusive_end(dt.date.max) == dt.date.max

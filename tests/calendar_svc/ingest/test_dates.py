@@ -9,7 +9,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from calendar_svc.ingest.dates import Marker, parse_date_cell
+from calendar_svc.ingest.dates import MAX_DATE_CELL, Marker, _covered_by_finer, parse_date_cell
 from models import Precision
 from models.window import Window, format_window
 
@@ -259,3 +259,117 @@ def test_a_formatted_window_reads_back_as_the_same_window(case: tuple[Window, Pr
     cell = parse_date_cell(text)
     assert cell.windows == (window,), text
     assert cell.precision is precision, text
+
+
+# Finding 8: the parser could be made to fail (RecursionError) or crawl (every
+# item compared with every other). No test here times anything: bench/dates.py
+# measures the growth; these check the results and the refusals.
+
+RECURSION_CELL = "early " * 2000 + "2024"
+YEARS_CELL = "2024, " * 4000
+
+
+def test_issue_8_a_chain_of_modifiers_is_read_without_recursion() -> None:
+    """Two thousand "early" (and ten times more) read in a loop: no RecursionError."""
+    for text in (RECURSION_CELL, "early " * 20_000 + "2024"):
+        cell = parse_date_cell(text, max_length=None)
+        assert cell.windows == (w("2024-01-01", "2024-06-30"),)
+        assert cell.precision is P.HALF
+
+
+@pytest.mark.parametrize(
+    ("text", "window", "precision"),
+    [
+        # Of several modifiers the nearest to the date decides, as before.
+        ("early late 2024", w("2024-07-01", "2024-12-31"), P.HALF),
+        ("late early 2024", w("2024-01-01", "2024-06-30"), P.HALF),
+        ("early-mid 2024", w("2024-04-01", "2024-09-30"), P.QUARTERS),
+        ("end of the early 2024", w("2024-01-01", "2024-06-30"), P.HALF),
+        ("early early March 2024", w("2024-03-01", "2024-03-31"), P.MONTH),
+    ],
+)
+def test_issue_8_chained_modifiers_read_as_before(
+    text: str, window: Window, precision: Precision
+) -> None:
+    cell = parse_date_cell(text)
+    assert cell.windows == (window,)
+    assert cell.precision is precision
+
+
+def test_issue_8_modifiers_with_nothing_to_modify_are_skipped() -> None:
+    assert parse_date_cell("early " * 30 + "tbc").problem == "no date found"
+    cell = parse_date_cell("early late, 5 May 2023")
+    assert cell.windows == (w("2023-05-05"),)
+
+
+def test_issue_8_a_long_list_of_years_reads_every_item() -> None:
+    """The "2024, " list that took seconds: every item read, none dropped."""
+    cell = parse_date_cell(YEARS_CELL, max_length=None)
+    assert cell.windows == (w("2024-01-01", "2024-12-31"),) * 4000
+    assert cell.precision is P.YEAR
+
+
+@pytest.mark.parametrize("text", [RECURSION_CELL, YEARS_CELL, "5 May 2024, " * 17 + "x"])
+def test_issue_8_a_cell_longer_than_the_limit_is_not_read(text: str) -> None:
+    """Longer than MAX_DATE_CELL: unread, with a problem saying how long it is."""
+    cell = parse_date_cell(text)
+    assert len(text) > MAX_DATE_CELL
+    assert (cell.windows, cell.precision) == ((), P.UNKNOWN)
+    assert cell.problem == (
+        f"the cell is {len(text):,} characters long; a date cell has at most {MAX_DATE_CELL}"
+    )
+
+
+def test_the_longest_date_cell_of_the_sample_is_well_within_the_limit() -> None:
+    longest = "7 and 9 December 2022 December, 8 January, 8 March 2023"
+    assert len(longest) * 3 < MAX_DATE_CELL
+    assert len(parse_date_cell(longest).windows) == 4
+
+
+@pytest.mark.parametrize(
+    ("text", "default_year", "problem"),
+    [
+        ("December, 8 January 1900", None, "1899-12-01 is outside"),
+        ("13 March", 1899, "1899-03-13 is outside"),
+        ("Winter", 2100, "2101-02-28 is outside"),
+        ("Q4", 2101, "2101-10-01 is outside"),
+    ],
+)
+def test_issue_3_a_date_outside_the_bounds_is_unreadable(
+    text: str, default_year: int | None, problem: str
+) -> None:
+    """Outside 1900-2100 (models.window.BOUNDS): unknown, no windows, the bounds named."""
+    cell = parse_date_cell(text, default_year=default_year)
+    assert (cell.windows, cell.precision) == ((), P.UNKNOWN)
+    assert cell.problem is not None
+    assert cell.problem.startswith(problem)
+    assert cell.problem.endswith("(1900-01-01 to 2100-12-31)")
+
+
+def test_the_bounds_keep_the_note_s_extremes() -> None:
+    assert parse_date_cell("January 1900").windows == (w("1900-01-01", "1900-01-31"),)
+    assert parse_date_cell("Winter 2099").windows == (w("2099-12-01", "2100-02-28"),)
+
+
+@given(
+    st.lists(
+        st.tuples(st.dates(D(2020, 1, 1), D(2020, 3, 31)), st.integers(0, 40), st.integers(0, 9)),
+        max_size=12,
+    )
+)
+def test_coarse_items_dropped_are_those_a_finer_item_lies_within(
+    items: list[tuple[D, int, int]],
+) -> None:
+    """The sweep finds what comparing every pair found (docs/dates.md, "Lists")."""
+    windows = [Window(start, start + dt.timedelta(days=days)) for start, days, _ in items]
+    ranks = [rank for _, _, rank in items]
+    pairwise = [
+        any(
+            ranks[j] < ranks[i]
+            and windows[i].start <= windows[j].start
+            and windows[j].end <= windows[i].end
+            for j in range(len(windows))
+        )
+        for i in range(len(windows))
+    ]
+    assert _covered_by_finer(windows, ranks) == pairwise

@@ -426,3 +426,26 @@ def test_a_file_that_is_not_a_whole_note_is_refused(
     path.write_text(mangle(SAMPLE.read_text(encoding="utf-8")), encoding="utf-8")
     with pytest.raises(UnreadableDocument, match=message):
         load_note(read_source(path, max_bytes=MAX_BYTES))
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            {"symbol": "9876/24" + " REV 1" * 20},
+            "the symbol is 127 characters long; it has at most 80",
+        ),
+        (
+            {"document_date": dt.date(9999, 12, 31)},
+            "the note's date 9999-12-31 is outside the dates calendar-svc keeps",
+        ),
+    ],
+)
+def test_issue_3_a_symbol_or_date_given_outside_the_limits_refuses_the_file(
+    session: Session, ingest: Ingest, options: dict[str, object], message: str
+) -> None:
+    """Given with the file (``--symbol``, ``--date``, the upload form): refused in one
+    line, nothing stored (a symbol over 80 characters was a DataError on PostgreSQL)."""
+    with pytest.raises(UnreadableDocument, match=message):
+        ingest(V2, **options)
+    assert session.scalar(select(func.count()).select_from(DocumentVersion)) == 0

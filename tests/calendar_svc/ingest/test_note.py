@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from calendar_svc.ingest.source import decode
+from calendar_svc.ingest.errors import UnreadableDocument
+from calendar_svc.ingest.note import MAX_OUTCOME, MAX_TITLE
+from calendar_svc.ingest.source import decode, load_note, source_of
 from calendar_svc.ingest.text import read_text
 from models import Group
+from tests import hostile
 from tests.conftest import SAMPLE, V2
 
 
@@ -232,3 +236,72 @@ def test_a_table_right_under_a_chapter_heading_belongs_to_that_chapter() -> None
 def test_a_row_outside_every_section_is_reported_not_dropped_silently() -> None:
     note = read_text(CHAPTER_TABLES.split("\n"))
     assert "line 6: table row outside any section, not imported" in note.notices
+
+
+# Findings 3 and 8: a cell longer than its column's limit refuses the file in
+# one line, whatever the form, before it is parsed (docs/dates.md, "Limits").
+
+
+def _refusal(data: bytes, name: str) -> str:
+    with pytest.raises(UnreadableDocument) as refused:
+        load_note(source_of(data, Path(name)))
+    message = str(refused.value)
+    assert "\n" not in message
+    return message
+
+
+@pytest.mark.parametrize("kind", sorted(hostile.CELLS))
+def test_issue_8_a_hostile_date_cell_refuses_the_text_file_in_one_line(kind: str) -> None:
+    cell = hostile.CELLS[kind]
+    message = _refusal(hostile.text_note(date=cell), "hostile.txt")
+    assert message == (
+        f"hostile.txt: line {hostile.row_line()}, table 23 row 18: the date cell is"
+        f" {len(cell.strip()):,} characters long; a cell of the note's events tables has at most"
+        ' 200 in that column (docs/dates.md, "Limits")'
+    )
+
+
+def test_issue_8_a_hostile_date_cell_refuses_the_word_file_too() -> None:
+    message = _refusal(hostile.word_note(date=hostile.RECURSION_CELL), "hostile.docx")
+    assert message.startswith("hostile.docx: table 23 row 18: the date cell is 12,004 characters")
+
+
+def test_a_title_or_outcome_longer_than_its_limit_refuses_the_file() -> None:
+    """At the limit the row is read; one character more and the file is refused."""
+    at_limit = load_note(source_of(hostile.text_note(title="T" * MAX_TITLE), Path("ok.txt")))
+    assert any(row.title == "T" * MAX_TITLE for block in at_limit.sections for row in block.rows)
+    title = _refusal(hostile.text_note(title="T" * (MAX_TITLE + 1)), "long.txt")
+    assert "the event cell is 1,001 characters long" in title
+    assert "at most 1,000 in that column" in title
+    outcome = _refusal(hostile.text_note(outcome="O" * (MAX_OUTCOME + 1)), "long.txt")
+    assert "the outcome cell is 4,001 characters long" in outcome
+
+
+def test_a_cell_grown_by_endless_continuation_lines_is_refused_at_its_limit() -> None:
+    """Continuation lines append to the row's cell: refused as soon as it passes the limit."""
+    lines = hostile.text_note().decode().split("\n")
+    at = hostile.row_line()
+    lines[at:at] = ["\t\tmore"] * 5000
+    message = _refusal("\n".join(lines).encode(), "grown.txt")
+    assert message.startswith(f"grown.txt: line {at}, table 23 row 18: the outcome cell is 4,0")
+
+
+def test_the_limits_leave_room_over_the_sample_and_long_body_text_alone(sample: Any) -> None:
+    """The sample's longest cells are a third of the limits or less; its body lines of
+    2,000 characters and more are no cells and are read as before."""
+    rows = [row for block in sample.sections for row in block.rows]
+    assert len(rows) == 836
+    assert max(len(row.date) for row in rows) == 55
+    assert max(len(row.title) for row in rows) == 310
+    assert max(len(row.outcome) for row in rows) == 525
+    assert max(len(line) for line in lines_of(SAMPLE)) > MAX_OUTCOME / 2
+
+
+def test_a_symbol_longer_than_its_column_in_the_header_is_not_read() -> None:
+    """ "5484/24 REV 1 REV 1 ..." past 80 characters is no symbol (the column holds 80)."""
+    lines = lines_of(V2)
+    at = next(i for i, line in enumerate(lines) if line.startswith("No. prev. doc."))
+    lines[at] = "No. prev. doc.:\t5484/24" + " REV 1" * 20
+    assert read_text(lines).previous_symbol is None
+    lines[at] = "No. prev. doc.:\t5484/24 REV 1"
+    assert read_text(lines).previous_symbol == "5484/24 REV 1"

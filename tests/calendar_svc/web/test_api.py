@@ -46,16 +46,26 @@ def schema_validator(client: FlaskClient, name: str) -> jsonschema.Draft202012Va
     )
 
 
-def test_the_openapi_document_is_valid(client: FlaskClient) -> None:
-    document = client.get("/api/v1/openapi.json").json
+def section_parameter(document: dict) -> dict:
+    parameters = document["paths"]["/api/v1/events"]["get"]["parameters"]
+    return next(p for p in parameters if p["name"] == "section")
+
+
+def test_the_openapi_document_is_valid(client: FlaskClient, token: str) -> None:
+    document = client.get("/api/v1/openapi.json", headers=bearer(token)).json
     validate(document)
     assert document["openapi"].startswith("3.1")
-    section = next(
-        p
-        for p in document["paths"]["/api/v1/events"]["get"]["parameters"]
-        if p["name"] == "section"
-    )
-    assert len(section["schema"]["enum"]) == 50  # the sections of the sample note
+    assert len(section_parameter(document)["schema"]["enum"]) == 50  # the sample's sections
+
+
+def test_without_credentials_the_openapi_document_names_no_section(client: FlaskClient) -> None:
+    """The sections' slugs come from the note (LIMITE): only for callers who may read it."""
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    validate(response.json)
+    assert "enum" not in section_parameter(response.json)["schema"]
+    assert "serbia" not in response.text
+    assert {"Authorization", "Cookie"} <= set(response.vary)
 
 
 def test_events_of_a_section_in_the_notes_order(client: FlaskClient, token: str) -> None:

@@ -4,12 +4,14 @@ shown in the event's history and in the feeds as a new SEQUENCE of the same UID.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 
+import pytest
 from flask.testing import FlaskClient
 from icalendar import Calendar
 
-from tests.calendar_svc.web.conftest import EDITOR, Site, post
+from tests.calendar_svc.web.conftest import EDITOR, Site, post, sign_in
 from tests.calendar_svc.web.test_pages import JRC, section_of_page, titles
 
 
@@ -29,6 +31,9 @@ def test_confirming_a_tbc_date_is_seen_in_the_page_and_the_feed(
     feed = f"/feeds/{site.feed_token}/mine.ics"
     before = vevents(editor, feed)[uid]
     site.clock.advance(days=1)
+    # A day without a request ended the session (the idle timeout): sign in again.
+    assert editor.get("/").status_code == 302
+    assert sign_in(editor, EDITOR).status_code == 302
     response = post(editor, f"/events/{uid}/confirm", {"start": "2024-03-14", "end": ""})
     assert (response.status_code, response.location) == (302, f"/events/{uid}")
     page = editor.get(f"/events/{uid}").text
@@ -120,6 +125,7 @@ def test_a_conflict_with_a_newer_note_is_settled_from_the_dashboard(
     uid = site.event("serbia", JRC).uid
     post(editor, f"/events/{uid}/confirm", {"start": "2024-03-26"})
     site.clock.now = dt.datetime(2024, 5, 16, 9, 0, tzinfo=dt.UTC)
+    assert sign_in(editor, EDITOR).status_code == 302  # months later: a new session
     upload_and_import(editor)
     dashboard = editor.get("/").text
     conflicts = section_of_page(dashboard, "conflicts")
@@ -132,3 +138,55 @@ def test_a_conflict_with_a_newer_note_is_settled_from_the_dashboard(
     event = site.event("serbia", "10 th EU-Serbia Joint Readmission Committee meeting, Belgrade")
     assert (event.uid, event.raw_date, event.is_manual_override) == (uid, "19 March 2024", False)
     assert 'id="conflicts"' not in editor.get("/").text
+
+
+@pytest.mark.parametrize(
+    ("path", "form", "message"),
+    [
+        (
+            "confirm",
+            {"start": "2024-05-01", "end": "9999-12-31"},
+            "9999-12-31 is outside the dates calendar-svc keeps (1900-01-01 to 2100-12-31)",
+        ),
+        ("confirm", {"start": "1899-12-31"}, "1899-12-31 is outside the dates"),
+        ("date", {"date_text": "early " * 2000 + "2024"}, "the date is 12,004 characters long"),
+        (
+            "details",
+            {"title": "T" * 1001, "category": "other"},
+            "the title is 1,001 characters long; it may have at most 1,000",
+        ),
+        (
+            "details",
+            {"title": JRC, "outcome": "O" * 4001, "category": "other"},
+            "the outcome is 4,001 characters long",
+        ),
+    ],
+)
+def test_issue_3_an_edit_outside_the_limits_is_a_400_saying_what(
+    site: Site, editor: FlaskClient, path: str, form: dict[str, str], message: str
+) -> None:
+    uid = site.event("serbia", JRC).uid
+    response = post(editor, f"/events/{uid}/{path}", form)
+    assert response.status_code == 400
+    assert message in html.unescape(response.text)
+    assert site.event("serbia", JRC).revision == 1
+    assert editor.get(f"/feeds/{site.feed_token}/mine.ics").status_code == 200
+
+
+def test_issue_3_adding_an_event_outside_the_limits_is_a_400(
+    site: Site, editor: FlaskClient
+) -> None:
+    form = {"section": "serbia", "title": "A new meeting", "outcome": "", "category": ""}
+    for fields, message in (
+        ({"date_text": "2024, " * 4000}, "the date is 23,999 characters long"),
+        ({"date_text": "Q4 2024", "title": "T" * 1001}, "the title is 1,001 characters long"),
+    ):
+        response = post(editor, "/events/new", form | fields)
+        assert response.status_code == 400
+        assert message in html.unescape(response.text)
+    assert "A new meeting" not in editor.get("/sections/serbia").text
+
+
+def test_the_confirm_form_carries_the_bounds(site: Site, editor: FlaskClient) -> None:
+    page = editor.get(f"/events/{site.event('serbia', JRC).uid}").text
+    assert page.count('min="1900-01-01" max="2100-12-31"') == 2

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import xml.etree.ElementTree as ET
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 
-from models import DocumentFormat, Event
+from calendar_svc.web.timeline import lay_out
+from models import DocumentFormat, Event, Occurrence
 from tests.calendar_svc.web.conftest import Site, post
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -238,3 +240,55 @@ def test_pages_have_labels_and_landmarks(site: Site, editor: FlaskClient) -> Non
             control_id = re.search(r'id="([^"]+)"', control)
             assert control_id, (path, control)
             assert control_id.group(1) in ids, (path, control)
+
+
+def test_issue_3_a_stored_date_in_year_9999_breaks_no_page(site: Site, editor: FlaskClient) -> None:
+    """An occurrence written (in SQL) as 1 May 2024 - 31 December 9999: the section
+    page and its timeline, the event, the dashboard and the feeds still answer."""
+    uid = site.event("serbia", JRC).uid
+    with site.session() as session, session.begin():
+        session.execute(
+            text(
+                "UPDATE occurrences SET start = '2024-05-01', \"end\" = '9999-12-31'"
+                " WHERE event_id = (SELECT id FROM events WHERE uid = :uid)"
+            ),
+            {"uid": uid},
+        )
+    section = editor.get("/sections/serbia")
+    assert section.status_code == 200
+    assert "31 Dec 9999" in section.text
+    svg = ET.fromstring(re.search(r"<svg.*?</svg>", section.text, flags=re.S).group(0))
+    bars = [t.text or "" for t in svg.iter(f"{SVG}title")]
+    # The timeline draws every other event, on an axis that ends within the bounds.
+    assert not any(bar.startswith(JRC) for bar in bars)
+    assert any(bar.startswith("EU-Serbia Justice Freedom and Security") for bar in bars)
+    assert "9999" not in " ".join(t.text or "" for t in svg.iter(f"{SVG}text"))
+    for path in (f"/events/{uid}", "/?section=serbia", f"/api/v1/events/{uid}"):
+        assert editor.get(path).status_code == 200, path
+    for feed in ("mine.ics", "all.ics", "section/serbia.ics"):
+        assert editor.get(f"/feeds/{site.feed_token}/{feed}").status_code == 200, feed
+
+
+def test_the_timeline_leaves_out_windows_outside_the_bounds() -> None:
+    """Pure geometry: an event whose only window is in year 9999 is not drawn."""
+
+    def event(title: str, *windows: tuple[dt.date, dt.date]) -> Event:
+        return Event(
+            title=title, occurrences=[Occurrence(position=i, start=s, end=e)
+                                      for i, (s, e) in enumerate(windows)],
+        )  # fmt: skip
+
+    today = dt.date(2024, 2, 7)
+    events = [
+        event("JRC", (dt.date(2024, 5, 1), dt.date.max)),
+        event("Sub-committee", (dt.date(2024, 3, 12), dt.date(2024, 3, 13))),
+        event("Missions", (dt.date(1, 1, 1), dt.date(1, 1, 2)), (dt.date(2024, 6, 1),) * 2),
+    ]
+    timeline = lay_out(events, today=today)
+    assert timeline is not None
+    assert [(row.label, len(row.bars)) for row in timeline.rows] == [
+        ("Sub-committee", 1),
+        ("Missions", 1),
+    ]
+    assert (timeline.first, timeline.last) == (dt.date(2024, 2, 1), dt.date(2024, 7, 1))
+    assert lay_out(events[:1], today=today) is None
