@@ -101,7 +101,12 @@ def test_a_pdf_or_word_files_control_characters_become_spaces(make: Any, tmp_pat
     assert "project Fourth Reference Group Meeting" in " ".join(str(note).split())
 
 
-@pytest.mark.parametrize(("name", "data", "code"), HOSTILE_NOTES, ids=[n[0] for n in HOSTILE_NOTES])
+#: Through the installed command: the finding's NUL after a BOM, and ESC (every
+#: other character is refused by the same decoder, tested above).
+COMMAND_NOTES = [note for note in HOSTILE_NOTES if note[0] in {"esc", "nul-after-utf8-bom"}]
+
+
+@pytest.mark.parametrize(("name", "data", "code"), COMMAND_NOTES, ids=[n[0] for n in COMMAND_NOTES])
 def test_ingest_refuses_a_note_with_control_characters_in_one_line(
     imported: Runner, tmp_path: Path, name: str, data: bytes, code: str
 ) -> None:

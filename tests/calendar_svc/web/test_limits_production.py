@@ -1,8 +1,8 @@
 """Findings 3 and 8 through a real gunicorn on loopback and the installed command.
 
-Over a copy of a database holding the sample note (SQLite, and PostgreSQL
-when the suite has one), with an editor added by ``calendar-svc users add``
-who signs in through the public login form:
+Over a copy of the web tests' database (the sample note, users, a
+subscriber; SQLite, and PostgreSQL when the suite has one), where the editor
+signs in through the public login form:
 
 - finding 3: an editor confirms an event for 2024-05-01 to 9999-12-31, which
   once made every feed and the section page answer 500; and an occurrence
@@ -29,13 +29,11 @@ from icalendar import Calendar
 from sqlalchemy import text
 
 from tests import hostile
-from tests.calendar_svc.test_subscribers import token_of
+from tests.calendar_svc.web.conftest import EDITOR, PASSWORD, Seed
 from tests.calendar_svc.web.loopback import Browser
 from tests.conftest import V2, Runner, gunicorn
-from tests.databases import connected
+from tests.databases import connected, fresh_database
 
-EDITOR = "editor@example.eu"
-PASSWORD = "correct horse battery staple"
 JRC = "10 th EU-Serbia Joint Readmission Committee meeting"
 #: The production configuration (two workers, the upload timeout of 120 s).
 SERVER = ("-c", "python:calendar_svc.server")
@@ -65,14 +63,13 @@ class Site:
 
 
 @pytest.fixture
-def site(imported: Runner) -> Site:
-    """The sample note, an editor, and a subscriber to everything with a feed token."""
-    added = imported("users", "add", EDITOR, "--role", "editor", input_text=f"{PASSWORD}\n" * 2)
-    assert added.returncode == 0, added.stderr
-    assert imported("subscribers", "add", "desk@example.eu", "--all").returncode == 0
-    token = token_of(imported("subscribers", "token", "desk@example.eu").stdout)
-    (uid,) = (e["uid"] for e in export(imported) if e["title"] == JRC)
-    return Site(imported, token, uid)
+def site(seeded: Seed, tmp_path: Path) -> Iterator[Site]:
+    """A copy of the web tests' database: the sample note, an editor, and a
+    subscriber with a feed token."""
+    with fresh_database(seeded.kind, tmp_path, template=seeded.url) as url:
+        run = Runner(url, tmp_path)
+        (uid,) = (e["uid"] for e in export(run) if e["title"] == JRC)
+        yield Site(run, seeded.feed_token, uid)
 
 
 def export(run: Runner) -> list[dict[str, Any]]:
@@ -147,7 +144,7 @@ def test_issue_3_an_occurrence_already_in_year_9999_breaks_no_feed_and_no_page(
         ("export", "--format", "ics"),
         ("agenda", "--now", "2024-06-01"),
         ("reminders", "run", "--now", "2024-06-01", "--dry-run"),
-        ("digest", "preview", "--subscriber", "desk@example.eu", "--now", "2024-06-01"),
+        ("digest", "preview", "--subscriber", EDITOR, "--now", "2024-06-01"),
     ):
         result = site.run(*command)
         assert (result.returncode, result.stderr) == (0, ""), command
