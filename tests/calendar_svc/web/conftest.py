@@ -145,10 +145,11 @@ def csrf_token(client: FlaskClient, path: str = "/login") -> str:
     return match.group(1)
 
 
-def sign_in(client: FlaskClient, email: str, password: str = PASSWORD) -> TestResponse:
+def sign_in(client: FlaskClient, email: str, password: str = PASSWORD, **form: str) -> TestResponse:
+    """Sign in through the form; ``form`` adds fields (``next``)."""
     return client.post(
         "/login",
-        data={"email": email, "password": password, "csrf_token": csrf_token(client)},
+        data={"email": email, "password": password, "csrf_token": csrf_token(client)} | form,
     )
 
 
