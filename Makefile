@@ -28,7 +28,7 @@ lint: $(BIN)/calendar-svc
 # Everything CI runs: lint, the layering contract, the whole suite, and the wheel.
 # Test files are spread over one process per core; each has its own databases.
 test: lint
-	$(BIN)/pytest -n auto --dist loadfile
+	$(BIN)/pytest -n auto --dist loadfile --durations=25
 	PYTHON=$(BIN)/python scripts/check-wheel
 
 # The benchmarks' peers (Radicale) come from the bench extra.

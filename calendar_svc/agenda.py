@@ -26,7 +26,8 @@ def render_agenda(agenda: Agenda, *, weeks: int) -> str:
 
 def _line(occurrence: Occurrence) -> str:
     event = occurrence.event
-    title = event.title if len(event.title) <= TITLE_WIDTH else event.title[: TITLE_WIDTH - 1] + "…"
+    title = event.display_title
+    title = title if len(title) <= TITLE_WIDTH else title[: TITLE_WIDTH - 1] + "…"
     window = f"{occurrence.start:%Y-%m-%d}" + (
         f"..{occurrence.end:%Y-%m-%d}" if occurrence.end != occurrence.start else ""
     )

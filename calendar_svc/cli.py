@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,10 +22,11 @@ from sqlalchemy.exc import OperationalError
 from calendar_svc.errors import CalendarSvcError
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    from sqlalchemy.orm import Session, sessionmaker
 
     from models import Section
     from notifications.jobs import PassReport
+    from notifications.ledger import Waiting
 
 
 class _Group(FlaskGroup):
@@ -201,7 +203,7 @@ def export(fmt: str, section_key: str | None, now: dt.datetime) -> None:
         feed = render_feed(
             session, scope, FeedQuery(), today=now.date(), settings=services().feed_settings
         )
-        click.get_binary_stream("stdout").write(feed.body)
+        sys.stdout.buffer.write(feed.body)
         return
     records = export_records(session, section=section)
     if fmt == "json":
@@ -266,6 +268,7 @@ def check(now: dt.datetime) -> None:
         failed_mail_facts,
         mail_facts,
         scheduler_facts,
+        waiting_mail_facts,
     )
     from notifications.jobs import mailer_from
 
@@ -285,13 +288,22 @@ def check(now: dt.datetime) -> None:
     if not scheduler_state["ok"]:
         problems.append("scheduler")
     mail = mail_facts(mailer_from(notification_config(services())))
-    click.echo(f"mail: {mail['mail']}")
+    click.echo(_printable(f"mail: {mail['mail']}"))
+    if mail["mismatch"]:
+        click.echo(f"mail settings: {mail['mismatch']}")
     if not mail["ok"]:
         problems.append("mail")
     failed = failed_mail_facts(engine)
     click.echo(f"failed mails: {failed['failed_mails'] or 'none'}")
     if not failed["ok"]:
         problems.append("failed mails (calendar-svc reminders failed)")
+    waiting = waiting_mail_facts(engine)
+    if waiting["ok"]:
+        click.echo("waiting to retry: none")
+    for line in _waiting_lines(waiting["waiting"]):
+        click.echo(f"waiting to retry: {line}")
+    if not waiting["ok"]:
+        problems.append("mails waiting to retry")
     if problems:
         raise click.ClickException("not healthy: " + ", ".join(problems))
 
@@ -478,10 +490,12 @@ def reminders_run(now: dt.datetime, dry_run: bool) -> None:
         report = reminder_pass(
             rt.sessions, rt.mailer, now=now, settings=rt.settings, dry_run=dry_run
         )
-    if dry_run:
-        for due in report.due:
-            click.echo(f"{due.recipient}\t{due.rule.value}\t{due.due_date}\t{due.occurrence_key}")
-    _finish(report)
+        if dry_run:
+            for due in report.due:
+                click.echo(
+                    f"{due.recipient}\t{due.rule.value}\t{due.due_date}\t{due.occurrence_key}"
+                )
+        _finish(report, rt.sessions)
 
 
 @reminders.command("failed")
@@ -490,7 +504,7 @@ def reminders_failed() -> None:
     """List mails that failed their last attempt (exit 1 if there are any)."""
     from calendar_svc.app import get_session
     from models.text import one_line
-    from notifications.ledger import failed_entries
+    from notifications.ledger import failed_entries, waiting_to_retry
 
     entries = failed_entries(get_session())
     for entry in entries:
@@ -500,6 +514,9 @@ def reminders_failed() -> None:
                 f"\tattempts {entry.attempts}\t{one_line(entry.last_error or '')}"
             )
         )
+    # Not failed yet, but failing: their last error is the reason to act now.
+    for line in _waiting_lines(waiting_to_retry(get_session())):
+        click.echo(f"waiting to retry: {line}")
     if entries:
         raise click.ClickException(f"{len(entries)} mail(s) failed")
     click.echo("no failed mails")
@@ -543,7 +560,21 @@ def digest_send(emails: tuple[str, ...], now: dt.datetime) -> None:
     stop_on_signals()
     with runtime(notification_config(services())) as rt:
         report = send_digests(rt.sessions, rt.mailer, now=now, settings=rt.settings, emails=emails)
-    _finish(report)
+        _finish(report, rt.sessions)
+
+
+def _waiting_lines(waiting: Sequence[Waiting]) -> list[str]:
+    """One line per last error of the mails waiting to retry: how many, when next, why."""
+    from models.text import one_line
+
+    return [
+        _printable(
+            f"{w.count} mail(s), attempt {w.attempts + 1} at"
+            f" {w.next_attempt_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC; last error:"
+            f" {one_line(w.error)}"
+        )
+        for w in waiting
+    ]
 
 
 def _printable(text: str) -> str:
@@ -555,9 +586,22 @@ def _printable(text: str) -> str:
     return readable(text)
 
 
-def _finish(report: PassReport) -> None:
-    """Print what a pass did; a pass stopped by SIGTERM exits 1 (the rest waits for the next)."""
+def _finish(report: PassReport, sessions: sessionmaker[Session]) -> None:
+    """Print what a pass did, and why mails failed or wait to be retried.
+
+    A pass stopped by SIGTERM exits 1 (the rest waits for the next); failing
+    mails do not change the exit status (they are retried, or listed by
+    ``reminders failed``).
+    """
+    from notifications.ledger import waiting_to_retry
+
     click.echo(str(report))
+    for reason, count in report.failures.items():
+        click.echo(_printable(f"failed ({count} mail(s), calendar-svc reminders failed): {reason}"))
+    with sessions() as session:
+        waiting = waiting_to_retry(session)
+    for line in _waiting_lines(waiting):
+        click.echo(f"waiting to retry: {line}")
     if report.given_back:
         raise click.ClickException("stopped by a signal before the pass was done")
 

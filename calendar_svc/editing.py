@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 
 from calendar_svc.changes import change_labels, differences, snapshot_values
 from calendar_svc.errors import CalendarSvcError
-from calendar_svc.ingest.categories import categorise
 from calendar_svc.ingest.dates import MAX_DATE_CELL, DateCell, Marker, parse_date_cell
 from calendar_svc.ingest.note import MAX_OUTCOME, MAX_TITLE
 from models import (
@@ -39,6 +38,8 @@ from models import (
     Section,
     Status,
 )
+from models.category import categorise
+from models.occurrence import keep_positions
 from models.window import Window, format_window, out_of_bounds
 
 #: The longest location, in characters: the length of its column.
@@ -186,6 +187,7 @@ def add_event(
     event.occurrences = [
         Occurrence(position=i, start=w.start, end=w.end) for i, w in enumerate(cell.windows)
     ]
+    event.next_occurrence_position = len(cell.windows)
     session.add(event)
     session.flush()
     session.add(
@@ -282,11 +284,16 @@ def _change(
     if windows is not None and "occurrences" in changes:
         # The old rows go first: (event, position) is unique, and the unit of
         # work would insert the new rows before deleting the old ones.
+        # Positions follow the dates (keep_positions), so that a feed's UID of
+        # a window still listed does not change.
+        kept, event.next_occurrence_position = keep_positions(
+            [(o.position, Window(o.start, o.end)) for o in event.occurrences],
+            windows,
+            event.next_occurrence_position,
+        )
         event.occurrences.clear()
         session.flush()
-        event.occurrences = [
-            Occurrence(position=i, start=w.start, end=w.end) for i, w in enumerate(windows)
-        ]
+        event.occurrences = [Occurrence(position=p, start=w.start, end=w.end) for p, w in kept]
     if removed is not None:
         event.is_removed = removed
     event.revision += 1

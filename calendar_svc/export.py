@@ -8,6 +8,10 @@ occurrences as ISO 8601 intervals (``start/end``, ``;``-separated) and the
 source as six columns (``source_document``, ``source_format``,
 ``source_table``, ``source_row``, ``source_line``, ``source_page``), empty
 where the source has no such value.
+
+``title`` is the display title (:func:`models.title.display_title`: ordinals
+joined, cut hyphens repaired, NFC, no tbc a tentative date already says); the
+note's own text stays in ``raw_date`` and in the event's stored row.
 """
 
 from __future__ import annotations
@@ -87,7 +91,7 @@ def event_records(
         select(Occurrence.event_id, Occurrence.start, Occurrence.end)
         .join(Occurrence.event)
         .join(Event.section)
-        .order_by(Occurrence.event_id, Occurrence.position)
+        .order_by(Occurrence.event_id, Occurrence.start, Occurrence.end, Occurrence.position)
     )
     # A page names its events; the whole export reads occurrences by the same condition.
     occurrences = occurrences.where(
@@ -105,7 +109,7 @@ def event_records(
                 "section": sec.name,
                 "section_slug": sec.slug,
                 "group": sec.group.value,
-                "title": event.title,
+                "title": event.display_title,
                 "outcome": event.outcome,
                 "category": event.category.value,
                 "raw_date": event.raw_date,

@@ -1,8 +1,9 @@
 """The filters of the dashboard and the JSON API, read from query parameters.
 
-``section`` (slug or ISO code), ``group`` (slug), ``category``, ``confidence``
-(repeatable or comma-separated) and ``q`` (words in the title or outcome). An
-unknown value is a :class:`FilterError` (400), never silently ignored.
+``section`` (slug or ISO code), ``group`` (slug), ``category``, ``tag``
+(``article-25a-follow-up``), ``confidence`` (repeatable or comma-separated) and
+``q`` (words in the title or outcome). An unknown value is a
+:class:`FilterError` (400), never silently ignored.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, and_, or_, true
+from sqlalchemy import ColumnElement, and_, or_, select, true
 from sqlalchemy.orm import Session
 
 from calendar_svc.errors import CalendarSvcError
 from feeds.scopes import slug
 from models import Category, Confidence, Event, Group, Section, section_by_key
+from models.tag import ARTICLE_25A_FOLLOW_UP, is_article_25a_follow_up
 
 
 class FilterError(CalendarSvcError, ValueError):
@@ -27,6 +29,7 @@ class EventFilter:
     section: str = ""
     group: str = ""
     category: str = ""
+    tag: str = ""
     confidences: tuple[str, ...] = field(default_factory=tuple)
     q: str = ""
 
@@ -42,6 +45,7 @@ class EventFilter:
             section=args.get("section", "").strip(),
             group=args.get("group", "").strip(),
             category=args.get("category", "").strip(),
+            tag=args.get("tag", "").strip(),
             confidences=confidences,
             q=" ".join(args.get("q", "").split())[:200],
         )
@@ -65,6 +69,10 @@ class EventFilter:
             except ValueError:
                 raise FilterError(f"no category {self.category!r}") from None
             conditions.append(Event.category == category)
+        if self.tag:
+            if slug(self.tag) != slug(ARTICLE_25A_FOLLOW_UP):
+                raise FilterError(f"no tag {self.tag!r}; there is article-25a-follow-up")
+            conditions.append(Event.id.in_(_article_25a_follow_ups(session)))
         if self.confidences:
             try:
                 wanted = [Confidence(c).value for c in self.confidences]
@@ -83,4 +91,21 @@ class EventFilter:
 
     @property
     def is_active(self) -> bool:
-        return bool(self.section or self.group or self.category or self.confidences or self.q)
+        return bool(
+            self.section or self.group or self.category or self.tag or self.confidences or self.q
+        )
+
+
+def _article_25a_follow_ups(session: Session) -> list[int]:
+    """The ids of the events tagged as Article 25a follow-ups.
+
+    The tag is computed from the words (``models.tag``), which SQL cannot match
+    alike on SQLite and PostgreSQL; every tagged event mentions "25", so only
+    those few rows are read.
+    """
+    rows = session.execute(
+        select(Event.id, Event.title, Event.outcome).where(
+            or_(Event.title.contains("25"), Event.outcome.contains("25"))
+        )
+    )
+    return [id_ for id_, title, outcome in rows if is_article_25a_follow_up(title, outcome)]

@@ -13,10 +13,12 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from models import LedgerEntry, LedgerState, SchedulerHeartbeat
 from models.migrate import pending_revisions
-from notifications.mail import DeliveryFailed, SmtpMailer
+from notifications.ledger import waiting_to_retry
+from notifications.mail import DeliveryFailed, SmtpMailer, port_mismatch
 
 #: A scheduler whose last heartbeat is older than this is taken for dead.
 STALE_AFTER = dt.timedelta(minutes=5)
@@ -75,16 +77,26 @@ def failed_mail_facts(engine: Engine) -> dict[str, Any]:
     return {"ok": not failed, "failed_mails": failed or 0}
 
 
+def waiting_mail_facts(engine: Engine) -> dict[str, Any]:
+    """Mails waiting for another attempt, each group with its last error (for ``check``)."""
+    with Session(engine) as session:
+        waiting = waiting_to_retry(session)
+    return {"ok": not waiting, "waiting": waiting}
+
+
 def mail_facts(mailer: SmtpMailer) -> dict[str, Any]:
+    """Whether the mail server answers as configured; ``mismatch``: security unfit for the port."""
+    mismatch = port_mismatch(mailer.settings) if mailer.settings.host else None
     try:
         mailer.check()
     except DeliveryFailed as exc:
         state = "unreachable" if mailer.settings.host else "not configured"
-        return {"ok": False, "state": state, "mail": str(exc)}
+        return {"ok": False, "state": state, "mail": str(exc), "mismatch": mismatch}
     return {
-        "ok": True,
-        "state": "reachable",
+        "ok": mismatch is None,
+        "state": "reachable" if mismatch is None else "misconfigured",
         "mail": f"{mailer.settings.host}:{mailer.settings.port} reachable",
+        "mismatch": mismatch,
     }
 
 

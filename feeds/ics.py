@@ -18,6 +18,11 @@ Tentative and approximate events carry a summary prefix ("(tbc)", "(Q1 2024
 tbc)", "(March 2024)"). A window coarser than a month is, by default, one
 all-day marker on its first day rather than a banner over the whole quarter.
 
+The SUMMARY is the prefix and the display title (:func:`models.title.display_title`:
+"10th", "EU-Montenegro", no second tbc), at most :data:`MAX_SUMMARY`
+characters, Outlook's subject limit: a longer one is cut at a word with "…",
+and the DESCRIPTION then starts with the whole title.
+
 A window outside :data:`models.window.BOUNDS` (only a row written before the
 bounds were enforced, or by hand in SQL, can hold one) is left out of the
 feed: one wrong date must not take every feed down with it.
@@ -33,9 +38,13 @@ from icalendar import Calendar, Event, vDuration
 
 from feeds.scopes import FeedEntry
 from models import CATEGORY_LABELS, Confidence, Precision, Status, confidence_of
+from models.tag import tags
+from models.title import display_title, shorten
 from models.window import Window, format_window, in_bounds
 
 PRODID = "-//calendar-svc//EU external migration dialogues//EN"
+#: Outlook cuts a subject longer than this (characters).
+MAX_SUMMARY = 255
 DAY_PRECISIONS = (Precision.DAY, Precision.DAYS)
 #: Windows coarser than a month: shown as a marker on their first day.
 COARSE = (
@@ -117,6 +126,15 @@ def summary_prefix(entry: FeedEntry) -> str:
     return f"({label} tbc) " if tentative else f"({label}) "
 
 
+def summary(entry: FeedEntry) -> str:
+    """The SUMMARY: prefix and display title, cut to :data:`MAX_SUMMARY` characters."""
+    return shorten(summary_prefix(entry) + _title(entry), MAX_SUMMARY)
+
+
+def _title(entry: FeedEntry) -> str:
+    return display_title(entry.title, tentative=entry.status is Status.TENTATIVE)
+
+
 def _event(entry: FeedEntry, options: IcsOptions) -> Event:
     confidence = confidence_of(entry.status, entry.precision)
     if confidence is Confidence.OFF:
@@ -137,10 +155,14 @@ def _event(entry: FeedEntry, options: IcsOptions) -> Event:
         sequence=entry.revision,
         start=entry.start,
         end=exclusive_end(last_day),
-        summary=summary_prefix(entry) + entry.title,
+        summary=summary(entry),
         description=_description(entry, confidence),
         location=entry.location,
-        categories=[CATEGORY_LABELS[entry.category], entry.section],
+        categories=[
+            CATEGORY_LABELS[entry.category],
+            *tags(entry.title, entry.outcome),
+            entry.section,
+        ],
         status=status,
         transparency=transparency,
     )
@@ -153,7 +175,11 @@ def _description(entry: FeedEntry, confidence: Confidence) -> str:
     window = format_window(Window(entry.start, entry.end), Precision.DAYS)
     if entry.start == entry.end:
         window = format_window(Window(entry.start, entry.end), Precision.DAY)
-    lines = [
+    lines = []
+    title = _title(entry)
+    if len(summary_prefix(entry) + title) > MAX_SUMMARY:
+        lines.append(title)
+    lines += [
         f"Date in the note: {entry.raw_date}",
         f"Confidence: {confidence.value} ({window})",
     ]

@@ -16,6 +16,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.db import Base, intpk, str80, str_enum, text
+from models.title import display_title
 
 if TYPE_CHECKING:
     from models.document import DocumentVersion
@@ -151,6 +152,10 @@ class Event(Base):
     #: Order within the section in that document.
     position: Mapped[int]
     revision: Mapped[int] = mapped_column(default=1)
+    #: The position the event's next new occurrence gets (one past the highest
+    #: ever issued): a window dropped from the list takes its feed UID with it,
+    #: for good (:func:`models.occurrence.keep_positions`).
+    next_occurrence_position: Mapped[int] = mapped_column(default=0)
     #: Edited by a person: imports report differences instead of applying them.
     is_manual_override: Mapped[bool] = mapped_column(default=False)
     #: What the note said (NOTE_FIELDS, "occurrences", "removed") when a person
@@ -167,12 +172,18 @@ class Event(Base):
     document_version: Mapped[DocumentVersion | None] = relationship()
     occurrences: Mapped[list[Occurrence]] = relationship(
         back_populates="event",
-        order_by="Occurrence.position",
+        order_by="(Occurrence.start, Occurrence.end, Occurrence.position)",
         cascade="all, delete-orphan",
     )
     revisions: Mapped[list[EventRevision]] = relationship(
         back_populates="event", order_by="EventRevision.revision"
     )
+
+    @property
+    def display_title(self) -> str:
+        """The title as shown to people (:func:`models.title.display_title`);
+        ``title`` stays the note's text."""
+        return display_title(self.title, tentative=self.status is Status.TENTATIVE)
 
     @hybrid_property
     def confidence(self) -> Confidence:

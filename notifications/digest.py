@@ -1,12 +1,14 @@
 """The weekly digest of one subscriber: upcoming, awaiting a date, overdue, changed.
 
-- upcoming: firm dates in the next weeks, grouped by section;
+- upcoming: firm dates in the next weeks, grouped by section, the sections
+  in the order of their first date;
 - awaiting confirmation: tentative or approximate windows open or opening
   within the subscriber's lead time;
 - overdue tbc: windows ended within the horizon with no date;
 - changed: every change to a followed event since the subscriber's last
   digest (a week, for the first one), including those a new version of the
-  note brought. Events created by the very first import are not "changes".
+  note brought, by the event's date. Events created by the very first import
+  are not "changes".
 
 The week of a digest is its Monday in the digest's time zone: one digest per
 subscriber and week, whatever day it is sent.
@@ -15,6 +17,7 @@ subscriber and week, whatever day it is sent.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from email.message import EmailMessage
 from itertools import groupby
@@ -37,7 +40,16 @@ from models import (
     scope_condition,
 )
 from models.agenda import build_agenda
-from notifications.messages import TEMPLATES, MailContext, build_message, links_for, window_text
+from notifications.messages import (
+    TEMPLATES,
+    MailContext,
+    build_message,
+    day_text,
+    event_when,
+    links_for,
+    state_word,
+    window_text,
+)
 from notifications.rules import ReminderPolicy
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -111,10 +123,14 @@ def build_digest(
         horizon_days=policy.overdue_horizon_days,
         condition=scope,
     )
-    ordered = sorted(agenda.upcoming, key=lambda o: (o.event.section.position, o.start))
-    upcoming = [
-        (name, list(items)) for name, items in groupby(ordered, key=lambda o: o.event.section.name)
+    ordered = sorted(agenda.upcoming, key=lambda o: (o.event.section.position, o.start, o.end))
+    by_section = [
+        list(items) for _section, items in groupby(ordered, key=lambda o: o.event.section.position)
     ]
+    # Sections by their first date (then the note's order), each by date: the
+    # reader sees what comes first, first.
+    by_section.sort(key=lambda items: (items[0].start, items[0].event.section.position))
+    upcoming = [(items[0].event.section.name, items) for items in by_section]
     return Digest(
         subscriber=subscriber,
         week_of=week_of(now, schedule.timezone),
@@ -152,7 +168,11 @@ def _changes(session: Session, subscriber: Subscriber, *, now: dt.datetime) -> l
         )
         .order_by(Section.position, Event.position, EventRevision.revision)
     )
-    return [Change(event, revision) for event, revision in rows]
+    changes = [Change(event, revision) for event, revision in rows]
+    # By the event's date like the other sections (events without a date last),
+    # then the note's order; the sort is stable, so revisions stay in order.
+    changes.sort(key=lambda c: c.event.occurrences[0].start if c.event.occurrences else dt.date.max)
+    return changes
 
 
 def render_digest(digest: Digest, *, context: MailContext) -> tuple[str, str, str]:
@@ -160,7 +180,7 @@ def render_digest(digest: Digest, *, context: MailContext) -> tuple[str, str, st
     upcoming = sum(len(items) for _, items in digest.upcoming)
     subject = (
         f"Weekly digest: {upcoming} upcoming, {len(digest.awaiting)} awaiting a date,"
-        f" {len(digest.overdue)} overdue tbc (week of {digest.week_of:%-d %B %Y})"
+        f" {len(digest.overdue)} overdue (week of {day_text(digest.week_of)})"
     )
     page = {
         "digest": digest,
@@ -168,6 +188,9 @@ def render_digest(digest: Digest, *, context: MailContext) -> tuple[str, str, st
         "links": links_for(digest.subscriber, context, issued=digest.today),
         "base_url": context.base_url,
         "window_text": window_text,
+        "day_text": functools.partial(day_text, today=digest.today),
+        "state": state_word,
+        "when": functools.partial(event_when, today=digest.today),
     }
     text = TEMPLATES.get_template("digest.txt").render(page)
     html = TEMPLATES.get_template("digest.html").render(page)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -66,6 +67,10 @@ class PassReport:
     failed: int = 0
     #: Claimed but not sent because the process was asked to stop.
     given_back: int = 0
+    #: Why the mails that failed their last attempt in this pass failed: reason -> count.
+    failures: Counter[str] = field(default_factory=Counter)
+    #: Why the mails left to retry failed this time: reason -> count.
+    retry_reasons: Counter[str] = field(default_factory=Counter)
 
     def __str__(self) -> str:
         text = (
@@ -161,8 +166,10 @@ def deliver(
                 )
             if state is LedgerState.FAILED:
                 report.failed += 1
+                report.failures[str(exc)] += 1
             else:
                 report.retrying += 1
+                report.retry_reasons[str(exc)] += 1
             continue
         with sessions.begin() as session:
             mark_sent(session, entry_id, token, now=now)

@@ -7,6 +7,7 @@
   two processes never claim the same row.
 - :func:`mark_sent`, :func:`mark_retry`, :func:`mark_skipped` close a row,
   but only for the pass that holds its claim.
+- :func:`waiting_to_retry` says which mails wait for another attempt, and why.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -172,3 +173,41 @@ def failed_entries(session: Session) -> list[LedgerEntry]:
             .order_by(LedgerEntry.next_attempt_at)
         )
     )
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Mails that failed an attempt and wait for the next one, with the same last error."""
+
+    error: str
+    count: int
+    attempts: int
+    next_attempt_at: dt.datetime
+
+
+def waiting_to_retry(session: Session) -> list[Waiting]:
+    """Pending mails that failed at least once, grouped by their last error, soonest first."""
+    rows = session.execute(
+        select(
+            LedgerEntry.last_error,
+            func.count(),
+            func.max(LedgerEntry.attempts),
+            func.min(LedgerEntry.next_attempt_at),
+        )
+        .where(
+            LedgerEntry.state == LedgerState.PENDING,
+            LedgerEntry.attempts > 0,
+            LedgerEntry.last_error.is_not(None),
+        )
+        .group_by(LedgerEntry.last_error)
+        .order_by(func.min(LedgerEntry.next_attempt_at), LedgerEntry.last_error)
+    )
+    return [
+        Waiting(error or "", count, attempts, _aware(next_at))
+        for error, count, attempts, next_at in rows
+    ]
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    # An aggregate is not typed as the column: SQLite gives it back naive.
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

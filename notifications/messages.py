@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.policy
+import hashlib
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -95,6 +96,72 @@ def window_text(start: dt.date, end: dt.date) -> str:
     return format_window(Window(start, end), precision)
 
 
+#: English whatever the locale: mails must not change with the server's.
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def day_text(start: dt.date, end: dt.date | None = None, *, today: dt.date | None = None) -> str:
+    """Days with their weekdays, short: the year only when it is not ``today``'s.
+
+    >>> day_text(dt.date(2024, 3, 14), today=dt.date(2024, 3, 1))
+    'Thu 14 Mar'
+    >>> day_text(dt.date(2024, 3, 12), dt.date(2024, 3, 13), today=dt.date(2024, 3, 1))
+    'Tue 12-Wed 13 Mar'
+    >>> day_text(dt.date(2024, 2, 29), dt.date(2024, 3, 1), today=dt.date(2024, 2, 1))
+    'Thu 29 Feb-Fri 1 Mar'
+    >>> day_text(dt.date(2024, 12, 31), dt.date(2025, 1, 1), today=dt.date(2024, 12, 20))
+    'Tue 31 Dec 2024-Wed 1 Jan 2025'
+    >>> day_text(dt.date(2024, 3, 14))
+    'Thu 14 Mar 2024'
+    """
+    end = end or start
+    year = today is None or start.year != today.year or end.year != today.year
+
+    def one(day: dt.date, *, month: bool = True, with_year: bool = year) -> str:
+        text = f"{WEEKDAYS[day.weekday()]} {day.day}"
+        if month:
+            text += f" {MONTHS[day.month]}"
+        return f"{text} {day.year}" if month and with_year else text
+
+    if start == end:
+        return one(start)
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{one(start, month=False)}-{one(end)}"
+    return f"{one(start, with_year=year and start.year != end.year)}-{one(end)}"
+
+
+def window_label(event: Event, occurrence: Occurrence, *, today: dt.date) -> str:
+    """An occurrence's dates as a reader wants them first: days with weekdays, or the window.
+
+    A day or days of the note (firm or tbc) are days (``day_text``); a coarser
+    window is written as the note would ("Q1 2024", "May-June 2024").
+    """
+    if event.precision in (Precision.DAY, Precision.DAYS):
+        return day_text(occurrence.start, occurrence.end, today=today)
+    return format_window(Window(occurrence.start, occurrence.end), event.precision)
+
+
+def event_when(event: Event, *, today: dt.date) -> str:
+    """An event's first dates (``window_label``), or the note's words when it has none."""
+    first = event.occurrences[0] if event.occurrences else None
+    return window_label(event, first, today=today) if first else event.raw_date
+
+
+def state_word(event: Event) -> str:
+    """How sure the date is, in the words mails use.
+
+    Tentative dates, those the note marks tbc, are "tbc"; approximate ones, a
+    window the note gives without tbc ("May-June 2024"), are "date not yet
+    fixed": saying tbc of those would claim what the note does not say.
+    """
+    return {
+        Confidence.FIRM: "firm",
+        Confidence.TENTATIVE: "tbc",
+        Confidence.APPROXIMATE: "date not yet fixed",
+    }.get(event.confidence, event.status.value)
+
+
 def compose_reminder(
     session: Session, entry: LedgerEntry, *, now: dt.datetime, context: MailContext
 ) -> EmailMessage | str:
@@ -131,17 +198,16 @@ def compose_reminder(
             return "a later reminder replaces it"
         days = (occurrence.start - today).days
         when = "tomorrow" if days == 1 else f"in {days} days"
-        subject = (
-            f"Reminder: {event.title} {when} ({window_text(occurrence.start, occurrence.end)})"
-        )
-        headline = f"{event.title} starts {when}."
+        title = event.display_title
+        subject = f"{window_label(event, occurrence, today=today)}: {title}"
+        headline = f"{title} starts {when}: {day_text(occurrence.start, occurrence.end)}."
     else:
         if confidence is Confidence.FIRM:
             return "the date has been confirmed"
         stage = _window_stage(occurrence, today)
         if stage is not entry.rule:
             return "a later stage replaces it"
-        subject, headline = _window_subject(event, occurrence, stage)
+        subject, headline = _window_subject(event, occurrence, stage, today=today)
     return _message(
         session,
         entry,
@@ -164,24 +230,36 @@ def _window_stage(occurrence: Occurrence, today: dt.date) -> Rule:
     return Rule.OPENS_SOON
 
 
-def _window_subject(event: Event, occurrence: Occurrence, stage: Rule) -> tuple[str, str]:
-    label = format_window(Window(occurrence.start, occurrence.end), event.precision)
-    if event.precision in (Precision.DAY, Precision.DAYS):
-        label = window_text(occurrence.start, occurrence.end)
-    what = "date still to be confirmed" if event.status is Status.TENTATIVE else "no exact date yet"
+def _window_subject(
+    event: Event, occurrence: Occurrence, stage: Rule, *, today: dt.date
+) -> tuple[str, str]:
+    """Subject and headline of a tentative or approximate window at ``stage``."""
+    label = window_label(event, occurrence, today=today)
+    opens, ends = (day_text(d, today=today) for d in (occurrence.start, occurrence.end))
+    days = event.precision in (Precision.DAY, Precision.DAYS)
+    tentative = event.confidence is Confidence.TENTATIVE
+    word = state_word(event)
+    title = event.display_title
+    what = (
+        "the date is still to be confirmed (tbc)"
+        if tentative
+        else "the note gives the window, not yet a date"
+    )
     if stage is Rule.OVERDUE:
+        late = "overdue tbc" if tentative else "date not yet fixed"
         return (
-            f"Overdue tbc: {event.title}, window ended {occurrence.end:%-d %B %Y}",
-            f"The window for {event.title} ({label}) has ended and the note gives no date.",
+            f"{label}: {title} ({late}{'' if days else f'; window ended {ends}'})",
+            f"The window for {title} ({label}) ended on {day_text(occurrence.end)}"
+            f" and the note gives no date{' (still tbc)' if tentative else ''}.",
         )
     if stage is Rule.OPEN:
         return (
-            f"Still tbc: {event.title}, window open until {occurrence.end:%-d %B %Y}",
-            f"The window for {event.title} ({label}) is open: {what}.",
+            f"{label}: {title} ({word}{'' if days else f'; window open until {ends}'})",
+            f"The window for {title} ({label}) is open until {day_text(occurrence.end)}: {what}.",
         )
     return (
-        f"Still tbc: {event.title}, window opens {occurrence.start:%-d %B}",
-        f"The window for {event.title} ({label}) opens on {occurrence.start:%-d %B %Y}: {what}.",
+        f"{label}: {title} ({word}{'' if days else f'; window opens {opens}'})",
+        f"The window for {title} ({label}) opens on {day_text(occurrence.start)}: {what}.",
     )
 
 
@@ -210,12 +288,12 @@ def _update(
     labels = list(dict.fromkeys(label for r in revisions for label in r.labels))
     was = next((r.changes["raw_date"][0] for r in revisions if "raw_date" in r.changes), None)
     first = event.occurrences[0] if event.occurrences else None
-    now_text = window_text(first.start, first.end) if first else event.raw_date
+    label = event_when(event, today=now.date())
     if event.status in (Status.CANCELLED, Status.POSTPONED):
-        subject = f"{event.status.value.capitalize()}: {event.title} ({event.raw_date})"
+        subject = f"{label}: {event.display_title} ({event.status.value})"
     else:
-        lead = labels[0].capitalize() if labels else "Changed"
-        subject = f"{lead}: {event.title}, now {now_text}" + (f" (was {was})" if was else "")
+        what = labels[0] if labels else "changed"
+        subject = f"{label}: {event.display_title} ({what}" + (f"; was {was})" if was else ")")
     changes = [
         f"{name.replace('_', ' ')}: {old} -> {new}"
         for r in revisions
@@ -229,7 +307,7 @@ def _update(
         template="reminder",
         now=now,
         context=context,
-        headline=f"{event.title} has changed ({', '.join(labels)}).",
+        headline=f"{event.display_title} has changed ({', '.join(labels)}).",
         event=event,
         occurrence=first,
         changes=changes,
@@ -257,6 +335,8 @@ def _message(
         "category": CATEGORY_LABELS[event.category] if isinstance(event, Event) else None,
         "source": f"Council document {source.label}" if source is not None else None,
         "window_text": window_text,
+        "day_text": day_text,
+        "state": state_word(event) if isinstance(event, Event) else None,
         **values,
     }
     return build_message(
@@ -298,6 +378,15 @@ def build_message(
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"
     message["X-Auto-Response-Suppress"] = "All"
-    message.set_content(readable(text))
-    message.add_alternative(readable(html), subtype="html")
+    text, html = readable(text), readable(html)
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    # The same mail, the same bytes: the boundary comes from the content (a
+    # random one would not), and "=_" can start no line of a quoted-printable
+    # or 8-bit part that does not already hold the hash.
+    digest = hashlib.sha256(f"{text}\0{html}".encode()).hexdigest()[:32]
+    message.set_boundary(f"=_{digest}")
+    for part in message.iter_parts():
+        # add_alternative makes the part a whole message; MIME-Version belongs on top.
+        del part["MIME-Version"]
     return message

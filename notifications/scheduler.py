@@ -23,7 +23,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from notifications import shutdown
-from notifications.jobs import beat, reminder_pass, runtime, send_digests
+from notifications.jobs import PassReport, beat, reminder_pass, runtime, send_digests
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +70,21 @@ def build_scheduler(
     return scheduler
 
 
+def log_report(job: str, report: PassReport) -> None:
+    """Log what a job did and why any mail was not sent: a scheduler has no other output."""
+    log.info("%s: %s", job, report)
+    for reason, count in report.retry_reasons.items():
+        log.warning("%s: %d mail(s) to retry: %s", job, count, reason)
+    for reason, count in report.failures.items():
+        log.warning("%s: %d mail(s) failed for good: %s", job, count, reason)
+
+
 def run_reminder_pass(config: dict[str, Any]) -> None:
     with runtime(config) as rt:
-        reminder_pass(rt.sessions, rt.mailer, now=dt.datetime.now(dt.UTC), settings=rt.settings)
+        now = dt.datetime.now(dt.UTC)
+        log_report(
+            "reminder pass", reminder_pass(rt.sessions, rt.mailer, now=now, settings=rt.settings)
+        )
 
 
 def run_digest(config: dict[str, Any]) -> None:
@@ -81,7 +93,9 @@ def run_digest(config: dict[str, Any]) -> None:
     with runtime(config) as rt:
         now = dt.datetime.now(dt.UTC)
         if now >= rt.settings.schedule.moment(now):
-            send_digests(rt.sessions, rt.mailer, now=now, settings=rt.settings)
+            log_report(
+                "digest", send_digests(rt.sessions, rt.mailer, now=now, settings=rt.settings)
+            )
 
 
 def run_heartbeat(config: dict[str, Any], started_at: str) -> None:

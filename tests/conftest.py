@@ -9,6 +9,7 @@ recipe), so a ``commit()`` inside a test does not leak into the next one.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -248,9 +249,23 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture
+def fresh_engine(database: str) -> Iterator[Engine]:
+    """An engine on an empty database of each kind (no schema: a test migrates it)."""
+    engine = make_engine(database)
+    yield engine
+    engine.dispose()
+
+
 @dataclass(frozen=True)
 class Runner:
-    """The installed ``calendar-svc`` console script, run as a user would on one database."""
+    """``calendar-svc`` on one database, as a user runs it.
+
+    A call runs the command in this process through click's runner (a second
+    process costs a second and a half of imports); ``script`` and ``start``
+    run the installed console script, for what only a process shows (exit on
+    a signal, a server, the entry point itself).
+    """
 
     database: str
     cwd: Path
@@ -258,11 +273,21 @@ class Runner:
     def __call__(
         self, *args: str, env: dict[str, str] | None = None, input_text: str | None = None
     ) -> subprocess.CompletedProcess[str]:
+        from tests.commands import invoke
+
+        with contextlib.chdir(self.cwd):
+            return invoke(
+                ["--db", self.database, *args], env=self.environment(env), input_text=input_text
+            )
+
+    def script(
+        self, *args: str, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run the installed console script to its end."""
         return subprocess.run(
             self.command(*args),
             capture_output=True,
             text=True,
-            input=input_text,
             cwd=self.cwd,
             env=self.environment(env),
             check=False,

@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-from calendar_svc.ingest.categories import categorise
 from calendar_svc.ingest.dates import DateCell, Marker, parse_date_cell
 from calendar_svc.ingest.note import Note, Row
 from calendar_svc.ingest.sections import SectionIdentity
 from models import Category, Precision, Status
+from models.category import categorise
 from models.window import Window
 
 _CANCELLED = re.compile(r"\b(?:cancell?ed|called\s+off|did\s+not\s+take\s+place)\b", re.I)

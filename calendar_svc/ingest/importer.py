@@ -8,6 +8,7 @@ is one executemany, so the cost grows with the rows, not with round trips.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections import defaultdict
@@ -41,6 +42,7 @@ from models import (
     Status,
     confidence_of,
 )
+from models.occurrence import keep_positions
 from models.source import SourceRef
 from models.window import Window, out_of_bounds
 
@@ -129,7 +131,7 @@ def import_note(
     drafts = draft_events(note)
     report.notices.extend(note.notices)
     section_ids = _store_sections(session, note, now, report)
-    _Applier(session, document, now, report).apply(drafts, section_ids)
+    drafts = _Applier(session, document, now, report).apply(drafts, section_ids)
     for draft in drafts:
         report.by_precision[draft.precision.value] += 1
         report.by_status[draft.status.value] += 1
@@ -219,6 +221,10 @@ class _Stored:
     is_manual_override: bool
     is_removed: bool
     from_note: bool
+    #: ``(position, window)`` of the occurrences stored (not the snapshot's).
+    occurrences: tuple[tuple[int, Window], ...] = ()
+    next_position: int = 0
+    date_note: str | None = None
 
 
 class _Applier:
@@ -233,11 +239,15 @@ class _Applier:
         self.new_windows: dict[str, tuple[Window, ...]] = {}
         self.updates: list[dict[str, Any]] = []
         self.replaced_windows: dict[int, tuple[Window, ...]] = {}
+        #: The stored events, by id, whose windows are replaced.
+        self.replaced_events: dict[int, _Stored] = {}
         self.revisions: list[dict[str, Any]] = []
         self.conflicts: list[dict[str, Any]] = []
         self.slugs: dict[int, str] = {}
 
-    def apply(self, drafts: Sequence[EventDraft], section_ids: dict[str, int]) -> None:
+    def apply(self, drafts: Sequence[EventDraft], section_ids: dict[str, int]) -> list[EventDraft]:
+        """Match and store the drafts; return them as stored (a year kept, see
+        :func:`_keep_year`), in the same order."""
         self.slugs = dict(self.session.execute(select(Section.id, Section.slug)).all())
         stored = self._load()
         by_section: dict[int, list[_Stored]] = defaultdict(list)
@@ -246,6 +256,7 @@ class _Applier:
         drafts_by_section: dict[int, list[EventDraft]] = defaultdict(list)
         for draft in drafts:
             drafts_by_section[section_ids[draft.section.slug]].append(draft)
+        kept: dict[int, EventDraft] = {}
         taken_uids = {event.uid for event in stored}
         for section_id in by_section.keys() | drafts_by_section.keys():
             events = by_section.get(section_id, [])
@@ -257,7 +268,10 @@ class _Applier:
             matched_events = {ci for ci, _ in pairs}
             matched_rows = {ri for _, ri in pairs}
             for ci, ri in pairs:
-                self._matched(events[ci], rows[ri])
+                draft = _keep_year(events[ci], rows[ri])
+                if draft is not rows[ri]:
+                    kept[id(rows[ri])] = draft
+                self._matched(events[ci], draft)
             for ci, event in enumerate(events):
                 if ci not in matched_events:
                     self._unlisted(event)
@@ -265,6 +279,7 @@ class _Applier:
                 if ri not in matched_rows:
                     self._new(draft, section_id, taken_uids)
         self._write()
+        return [kept.get(id(draft), draft) for draft in drafts]
 
     def _candidate(self, event: _Stored) -> Candidate:
         firm = confidence_of(event.values["status"], event.values["precision"]) is Confidence.FIRM
@@ -277,13 +292,13 @@ class _Applier:
         )
 
     def _load(self) -> list[_Stored]:
-        windows: dict[int, list[Window]] = defaultdict(list)
-        for event_id, start, end in self.session.execute(
-            select(Occurrence.event_id, Occurrence.start, Occurrence.end).order_by(
-                Occurrence.event_id, Occurrence.position
-            )
+        windows: dict[int, list[tuple[int, Window]]] = defaultdict(list)
+        for event_id, position, start, end in self.session.execute(
+            select(
+                Occurrence.event_id, Occurrence.position, Occurrence.start, Occurrence.end
+            ).order_by(Occurrence.event_id, Occurrence.start, Occurrence.end, Occurrence.position)
         ):
-            windows[event_id].append(Window(start, end))
+            windows[event_id].append((position, Window(start, end)))
         columns = [getattr(Event, name) for name in TRACKED_FIELDS]
         rows = self.session.execute(
             select(
@@ -293,6 +308,8 @@ class _Applier:
                 Event.revision,
                 Event.is_manual_override,
                 Event.is_removed,
+                Event.next_occurrence_position,
+                Event.date_note,
                 Event.document_version_id,
                 Event.note_snapshot,
                 *columns,
@@ -303,7 +320,8 @@ class _Applier:
             snapshot = row.note_snapshot
             if snapshot is None:
                 values = {name: getattr(row, name) for name in TRACKED_FIELDS}
-                note_windows, note_removed = tuple(windows[row.id]), row.is_removed
+                note_windows = tuple(w for _, w in windows[row.id])
+                note_removed = row.is_removed
             else:
                 values, note_windows, note_removed = snapshot_values(snapshot)
             stored.append(
@@ -318,6 +336,9 @@ class _Applier:
                     is_manual_override=row.is_manual_override,
                     is_removed=row.is_removed,
                     from_note=row.document_version_id is not None,
+                    occurrences=tuple(windows[row.id]),
+                    next_position=row.next_occurrence_position,
+                    date_note=row.date_note,
                 )
             )
         return stored
@@ -355,6 +376,7 @@ class _Applier:
         )
         if "occurrences" in changes:
             self.replaced_windows[event.id] = draft.windows
+            self.replaced_events[event.id] = event
         self._revision(event.id, revision, kind, labels, changes)
         change = EventChange(
             event.uid,
@@ -404,6 +426,8 @@ class _Applier:
                 "revision": 1,
                 "is_manual_override": False,
                 "is_removed": False,
+                # Positions 0, 1, ... go to its windows (see _write).
+                "next_occurrence_position": len(draft.windows),
                 "created_at": self.now,
                 "updated_at": self.now,
             }
@@ -479,11 +503,21 @@ class _Applier:
         replaced = list(self.replaced_windows)
         for chunk in _chunks(replaced):
             session.execute(delete(Occurrence).where(Occurrence.event_id.in_(chunk)))
-        occurrences = [
-            {"event_id": event_id, "position": position, "start": w.start, "end": w.end}
-            for event_id, windows in self.replaced_windows.items()
-            for position, w in enumerate(windows)
-        ]
+        occurrences = []
+        counters = []
+        for event_id, windows in self.replaced_windows.items():
+            stored = self.replaced_events.get(event_id)
+            kept, after = keep_positions(
+                stored.occurrences if stored else (), windows, stored.next_position if stored else 0
+            )
+            occurrences.extend(
+                {"event_id": event_id, "position": position, "start": w.start, "end": w.end}
+                for position, w in kept
+            )
+            if stored is not None:
+                counters.append({"id": event_id, "next_occurrence_position": after})
+        for chunk in _chunks(counters):
+            session.execute(update(Event), chunk)
         for chunk in _chunks(occurrences):
             session.execute(insert(Occurrence), chunk)
         for chunk in _chunks(self.revisions):
@@ -498,6 +532,26 @@ def _place(document: DocumentVersion, draft: EventDraft) -> str:
     return SourceRef(
         document.symbol, document.format, draft.table, draft.row, draft.line, draft.page
     ).place
+
+
+def _keep_year(event: _Stored, draft: EventDraft) -> EventDraft:
+    """The draft, with the windows the event has if the row repeats its year-less date.
+
+    A year inferred afresh for an unchanged row can differ from the one first
+    inferred: a tbc row is upcoming as of the note's date, so "March/April
+    (tbc)" read in a May 2024 note would become 2025, and a window that passed
+    unconfirmed would never show as overdue. The note has not moved the
+    meeting, so the event keeps its windows (``docs/dates.md``, "Missing
+    years"). A row whose date text changed is read afresh.
+    """
+    if draft.date_note is None or not event.windows or draft.windows == event.windows:
+        return draft
+    if "".join(draft.raw_date.split()) != "".join(event.values["raw_date"].split()):
+        return draft
+    # The note on the event still says how its year was first found.
+    year = max(w.end for w in event.windows).year
+    date_note = event.date_note or f"year {year} kept from an earlier version of the note"
+    return dataclasses.replace(draft, windows=event.windows, date_note=date_note)
 
 
 def _layout_only(name: str, change: tuple[Any, Any]) -> bool:

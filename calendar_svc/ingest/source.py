@@ -11,6 +11,8 @@ is never read), and each form's own ways of being damaged raise
 from __future__ import annotations
 
 import codecs
+import copy
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,7 +107,8 @@ def load_note(source: SourceFile, *, max_pages: int | None = None) -> Note:
     """
     where = str(source.path)
     try:
-        note = _read(source, where, max_pages)
+        # A copy: the caller may add notices, and the cached note stays as read.
+        note = copy.deepcopy(_read(source, where, max_pages))
     except CellTooLong as exc:
         # Raised where the row is read, which knows its place but not the file.
         raise UnreadableDocument(f"{where}: {exc}") from None
@@ -125,8 +128,14 @@ def load_note(source: SourceFile, *, max_pages: int | None = None) -> Note:
     return note
 
 
+@functools.lru_cache(maxsize=4)
 def _read(source: SourceFile, where: str, max_pages: int | None) -> Note:
-    """Read ``source`` in its form."""
+    """Read ``source`` in its form.
+
+    The last few files read are kept (by content, name and page limit): the
+    web upload reads a file for its preview and again when the editor imports
+    it, and a 93-page PDF takes seconds to read. Refusals are not kept.
+    """
     # The PDF and Word readers are imported when needed: pdfplumber and
     # python-docx take 0.1 s and 0.06 s to import, which a text import need not pay.
     if source.format is DocumentFormat.PDF:

@@ -136,6 +136,11 @@ def openapi_document(section_slugs: list[str]) -> dict[str, Any]:
                         _query("section", section, "A section's slug (ISO codes work too)."),
                         _query("group", {"enum": [slug(g.value) for g in Group]}, "A group."),
                         _query("category", _enum(Category), "A category."),
+                        _query(
+                            "tag",
+                            {"type": "string", "enum": ["article-25a-follow-up"]},
+                            "Only events with this tag (an Article 25a Visa Code follow-up).",
+                        ),
                         {
                             "name": "confidence",
                             "in": "query",

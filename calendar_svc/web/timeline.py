@@ -84,7 +84,7 @@ def lay_out(events: Sequence[Event], *, today: dt.date, width: int = 1000) -> Ti
     rows = tuple(
         Row(
             y=AXIS_HEIGHT + i * ROW_HEIGHT,
-            label=_shorten(event.title),
+            label=_shorten(event.display_title),
             event=event,
             bars=tuple(
                 Bar(

@@ -89,6 +89,31 @@ def test_moving_takes_a_date_as_the_note_writes_it(session: Session, jrc: Event)
     assert revision.labels == ["moved"]
 
 
+def test_an_edit_keeps_the_positions_of_the_dates_still_listed(
+    session: Session, ingest: Ingest
+) -> None:
+    """Issue 12: a feed's UID is "<uid>-<position>"; dropping 24 February from the
+    Nigerian meetings (line 269 of the sample) must not renumber the others."""
+    ingest()
+    event = session.scalars(
+        select(Event).where(Event.raw_date == "05 January, 24 February, 17 March, 22 May 2023")
+    ).one()
+    before = {o.start: o.position for o in event.occurrences}
+    assert sorted(before.values()) == [0, 1, 2, 3]
+    editing.set_date_text(
+        session, event, "05 January, 17 March, 22 May 2023", actor=EDITOR, now=EDIT_TIME
+    )
+    after = {o.start: o.position for o in event.occurrences}
+    kept = [dt.date(2023, 1, 5), dt.date(2023, 3, 17), dt.date(2023, 5, 22)]
+    assert after == {day: before[day] for day in kept}
+    # A date added later gets a new position, never 24 February's.
+    editing.set_date_text(
+        session, event, "05 January, 17 March, 22 May, 1 June 2023", actor=EDITOR, now=LATER
+    )
+    added = {o.start: o.position for o in event.occurrences}[dt.date(2023, 6, 1)]
+    assert added not in before.values()
+
+
 def test_cancel_postpone_and_reinstate(session: Session, jrc: Event) -> None:
     assert editing.set_status(
         session, jrc, Status.CANCELLED, actor=EDITOR, now=EDIT_TIME

@@ -6,9 +6,12 @@ import csv
 import datetime as dt
 import io
 import json
+import re
+from typing import Any
 
 import jsonschema
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from calendar_svc.export import export_records, to_csv, to_json
@@ -135,3 +138,22 @@ def test_the_csv_gives_the_source_in_six_columns(records: list[dict[str, object]
             "source_page": "21",
         },
     ]
+
+
+def test_issue_12_export_titles_are_display_titles(session: Session, ingest: Any) -> None:
+    """No exported title keeps a split ordinal ("10 th") or a cut hyphen ("EU- Montenegro");
+    the note's text stays in the database."""
+    ingest()
+    records = export_records(session)
+    assert len(records) == 836
+    titles = [r["title"] for r in records]
+    assert not [t for t in titles if re.search(r"\b\d+\s+(st|nd|rd|th)\b", t, re.I)]
+    assert not [t for t in titles if re.search(r"[^\W\d_]- +(?!and\b|or\b)[^\W\d_]", t)]
+    serbia = [
+        r for r in records if r["raw_date"] == "Q1 2024 (tbc)" and r["section_slug"] == "serbia"
+    ]
+    assert serbia[0]["title"] == "10th EU-Serbia Joint Readmission Committee meeting"
+    egypt = [r for r in records if r["raw_date"] == "March 2024" and r["section_slug"] == "egypt"]
+    assert {r["title"] for r in egypt} >= {"High Level Migration Dialogue"}
+    stored = session.scalars(select(Event.title).where(Event.uid == serbia[0]["uid"])).one()
+    assert stored == "10 th EU-Serbia Joint Readmission Committee meeting"

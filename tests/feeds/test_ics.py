@@ -292,3 +292,47 @@ def test_issue_3_a_stored_date_outside_the_bounds_is_left_out_not_overflowed(
 def test_exclusive_end_never_overflows() -> None:
     assert exclusive_end(dt.date(2100, 12, 31)) == dt.date(2101, 1, 1)
     assert exclusive_end(dt.date.max) == dt.date.max
+
+
+def test_issue_12_the_summary_shows_the_display_title() -> None:
+    """A split ordinal is joined, a cut hyphen repaired, and a tentative title's own
+    "(tbc)" left out: the prefix says tbc already."""
+    e = entry(
+        title="10 th EU- Montenegro Sub- Committee meeting (tbc)",
+        raw_date="March 2024",
+        status=Status.TENTATIVE,
+        precision=Precision.MONTH,
+        start=dt.date(2024, 3, 1),
+        end=dt.date(2024, 3, 31),
+    )
+    event = only_event(e).walk("VEVENT")[0]
+    assert str(event["SUMMARY"]) == "(March 2024 tbc) 10th EU-Montenegro Sub-Committee meeting"
+    assert str(event["DESCRIPTION"]).startswith("Date in the note: March 2024\n")
+
+
+def test_issue_12_a_long_summary_is_cut_at_a_word_and_the_description_has_it_all() -> None:
+    words = " ".join(f"word{i:03d}" for i in range(40))  # 319 characters
+    e = entry(title=words, status=Status.TENTATIVE, raw_date="12-13 March 2024 (tbc)")
+    event = only_event(e).walk("VEVENT")[0]
+    summary = str(event["SUMMARY"])
+    # "(tbc) " and 31 words of 7 characters with their spaces: 6 + 31 * 8 - 1 = 253,
+    # one more word would make 261 with the "…".
+    assert summary == "(tbc) " + " ".join(f"word{i:03d}" for i in range(31)) + "…"
+    assert len(summary) == 254
+    assert str(event["DESCRIPTION"]).startswith(words + "\nDate in the note: ")
+
+
+def test_an_article_25a_follow_up_is_a_second_category() -> None:
+    """Issue 12: line 176 of 5484/24, a DDG's call whose outcome is the follow-up."""
+    tagged = entry(
+        title="HOME DDG Luchner call with Ethiopian Ambassador to the EU Hirut Zemene",
+        outcome="Follow up article 25a Visa Code",
+        category=Category.SENIOR_OFFICIALS,
+        section="Ethiopia",
+    )
+    event = only_event(tagged).walk("VEVENT")[0]
+    assert [str(c) for c in event["CATEGORIES"].cats] == [
+        "Senior officials",
+        "Article 25a follow-up",
+        "Ethiopia",
+    ]

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
@@ -15,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from calendar_svc.ingest.importer import import_note
 from calendar_svc.ingest.source import load_note, read_source
-from models import Base, make_engine
+from models import Base
 from models.migrate import downgrade, pending_revisions, upgrade
 from tests.conftest import MAX_BYTES, SAMPLE, V2
 
@@ -25,14 +23,6 @@ FIRST = "0001"
 BEFORE_SOURCES = "0003"
 NOW = dt.datetime(2024, 2, 7, 9, 0, tzinfo=dt.UTC)
 LATER = dt.datetime(2024, 5, 16, 9, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def fresh_engine(database: str) -> Iterator[Engine]:
-    """An empty database of each kind."""
-    engine = make_engine(database)
-    yield engine
-    engine.dispose()
 
 
 def test_migrating_an_empty_database_gives_the_models_schema(fresh_engine: Engine) -> None:

@@ -73,7 +73,9 @@ def test_failed_mails_are_listed_and_fail_the_command(imported: Run) -> None:
         "CALENDAR_SVC_REMINDERS_MAX_ATTEMPTS": "1",
     }
     result = imported("reminders", "run", "--now", "2024-02-06T08:00:00+00:00", env=no_server)
-    assert result.stdout == "due: 2; sent: 0, skipped: 0, to retry: 0, failed: 2\n"
+    summary, why = result.stdout.splitlines()
+    assert summary == "due: 2; sent: 0, skipped: 0, to retry: 0, failed: 2"
+    assert why.startswith("failed (2 mail(s), calendar-svc reminders failed): 127.0.0.1:9: ")
     failed = imported("reminders", "failed")
     assert failed.returncode == 1
     assert failed.stderr == "Error: 2 mail(s) failed\n"
@@ -86,12 +88,11 @@ def test_digest_preview_and_send(imported: Run, smtp: SmtpServer) -> None:
     preview = imported("digest", "preview", "--subscriber", EMAIL, "--now", "2024-02-06")
     assert preview.returncode == 0, preview.stderr
     assert preview.stdout.startswith(
-        "Subject: Weekly digest: 6 upcoming, 2 awaiting a date, 0 overdue tbc"
-        " (week of 5 February 2024)\n"
+        "Subject: Weekly digest: 6 upcoming, 2 awaiting a date, 0 overdue"
+        " (week of Mon 5 Feb 2024)\n"
     )
-    assert (
-        "Q1/Q2 2024 (tbc)  8 th EU-Montenegro Joint Readmission Committee meeting" in preview.stdout
-    )
+    assert "\n  Q1/Q2 2024 (tbc)  8" in preview.stdout
+    assert "Joint Readmission Committee meeting (Montenegro; tbc)\n" in preview.stdout
     sent = imported("digest", "send", "--now", "2024-02-06T07:00:00+00:00", env=smtp.env)
     assert sent.stdout == "due: 0; sent: 1, skipped: 0, to retry: 0, failed: 0\n"
     again = imported("digest", "send", "--now", "2024-02-08T07:00:00+00:00", env=smtp.env)
@@ -136,6 +137,7 @@ def test_check_reports_scheduler_mail_and_failures(
         "scheduler: never seen (start calendar-svc scheduler)",
         "mail: mail is not configured (smtp.host is empty)",
         "failed mails: none",
+        "waiting to retry: none",
     ]
     assert unhealthy.stderr == "Error: not healthy: scheduler, mail\n"
     started = dt.datetime(2024, 2, 6, 7, 0, tzinfo=dt.UTC)
@@ -150,3 +152,36 @@ def test_check_reports_scheduler_mail_and_failures(
     assert "scheduler: silent (host:123, last heartbeat 3660 s ago)" in stale.stdout
     with sessions() as session:
         assert session.scalars(select(SchedulerHeartbeat.name)).all() == ["host:123"]
+
+
+def test_issue_12_mail_failures_say_why(imported: Run, smtp: SmtpServer) -> None:
+    """A server without STARTTLS under the default security: every command says so."""
+    starttls = smtp.env | {"CALENDAR_SVC_SMTP_SECURITY": "starttls"}
+    reason = f"STARTTLS not offered by 127.0.0.1:{smtp.port}; set [smtp] security"
+    waiting = (
+        f"waiting to retry: 2 mail(s), attempt 2 at 2024-02-06 08:05 UTC; last error: {reason}"
+    )
+    run = imported("reminders", "run", "--now", "2024-02-06T08:00:00+00:00", env=starttls)
+    assert run.returncode == 0, run.stderr
+    summary, why = run.stdout.splitlines()
+    assert summary == "due: 2; sent: 0, skipped: 0, to retry: 2, failed: 0"
+    assert why.startswith(waiting)
+    assert smtp.inbox.messages == []
+    failed = imported("reminders", "failed")
+    assert (failed.returncode, failed.stdout.splitlines()[-1]) == (0, "no failed mails")
+    assert failed.stdout.startswith(waiting)
+    digest = imported("digest", "send", "--now", "2024-02-06T08:00:00+00:00", env=starttls)
+    assert digest.stdout.splitlines()[0] == "due: 0; sent: 0, skipped: 0, to retry: 1, failed: 0"
+    # The digest's row and the reminders' share the reason: one line, three mails.
+    assert digest.stdout.splitlines()[1].startswith(waiting.replace("2 mail(s)", "3 mail(s)"))
+    check = imported("check", "--now", "2024-02-06T08:00:00+00:00", env=starttls)
+    assert check.returncode == 1
+    assert f"mail: {reason}" in check.stdout
+    assert waiting.replace("2 mail(s)", "3 mail(s)") in check.stdout
+    assert check.stderr.endswith(", mail, mails waiting to retry\n")
+    # Security that does not fit the port is named, whatever the server says.
+    on_465 = imported("check", env=smtp.env | {"CALENDAR_SVC_SMTP_PORT": "465"})
+    assert (
+        'mail settings: security "none" on port 465, which expects TLS from the start:'
+        ' set [smtp] security = "ssl"'
+    ) in on_465.stdout.splitlines()

@@ -42,41 +42,13 @@ def test_the_desks_digest_on_the_note_date(
         session, desk, now=NOTE_DAY, schedule=settings.schedule, policy=settings.policy
     )
     assert digest.week_of == dt.date(2024, 2, 5)
-    assert [
-        (section, [(o.event.raw_date, o.event.title) for o in items])
-        for section, items in digest.upcoming
-    ] == [
-        (
-            "North Macedonia",
-            [
-                ("6 February 2024", "EMN Fact finding mission"),
-                (
-                    "5-6 March 2024",
-                    "EU-North Macedonia Sub- Committee meeting on Justice, Freedom and Security"
-                    " in Skopje",
-                ),
-            ],
-        ),
-        (
-            "Montenegro",
-            [
-                ("7-8 March 2024", "Visit of DDG Onidi"),
-                (
-                    "13-14 March 2024",
-                    "EU- Montenegro Subcommittee on Justice, Freedom and Security in Podgorica",
-                ),
-            ],
-        ),
-        (
-            "Serbia",
-            [
-                (
-                    "6-7 February 2024",
-                    "Mission of DDG HOME to follow-up on the EU Action Plan on the Western Balkans",
-                ),
-                ("12-13 March 2024", "EU-Serbia Justice Freedom and Security Sub Committee"),
-            ],
-        ),
+    # Sections in the order of their first date (North Macedonia's 6 February,
+    # then Serbia's 6-7 February, then Montenegro's 7-8 March), not the note's
+    # (North Macedonia, Montenegro, Serbia); each section by date.
+    assert [(section, [o.event.raw_date for o in items]) for section, items in digest.upcoming] == [
+        ("North Macedonia", ["6 February 2024", "5-6 March 2024"]),
+        ("Serbia", ["6-7 February 2024", "12-13 March 2024"]),
+        ("Montenegro", ["7-8 March 2024", "13-14 March 2024"]),
     ]
     assert sorted(o.event.raw_date for o in digest.awaiting) == [
         "Q1 2024 (tbc)",
@@ -86,13 +58,15 @@ def test_the_desks_digest_on_the_note_date(
     assert digest.changes == []
     subject, text, html = render_digest(digest, context=settings.context)
     assert subject == (
-        "Weekly digest: 6 upcoming, 2 awaiting a date, 0 overdue tbc (week of 5 February 2024)"
+        "Weekly digest: 6 upcoming, 2 awaiting a date, 0 overdue (week of Mon 5 Feb 2024)"
     )
-    assert "UPCOMING (firm dates, next weeks)\nNorth Macedonia\n  6 February 2024  EMN" in text
     assert (
-        "  Q1 2024 (tbc)  10 th EU-Serbia Joint Readmission Committee meeting (Serbia, tentative)"
-        in text
+        "UPCOMING (firm dates, next weeks)\nNorth Macedonia\n  Tue 6 Feb  EMN Fact finding"
+        " mission\n  Tue 5-Wed 6 Mar  EU-North Macedonia" in text
     )
+    assert "\nSerbia\n  Tue 6-Wed 7 Feb  Mission of DDG HOME" in text
+    assert "  Q1 2024 (tbc)  " in text
+    assert "Joint Readmission Committee meeting (Serbia; tbc)\n" in text
     assert "Nothing overdue." in text
     assert "No changes." in text
     assert '<h3 style="font-size: 1rem; margin-bottom: 0.25rem;">Serbia</h3>' in html
@@ -122,17 +96,21 @@ def test_changes_brought_by_a_new_version_of_the_note(
     digest = build_digest(
         session, desk, now=monday, schedule=settings.schedule, policy=settings.policy
     )
+    # By date: the Serbian mission of 6-7 February, the Serbian JRC now on
+    # 19 March, the Montenegrin one on 23-24 May, the new Serbian JRC in Q4.
     assert [(c.event.section.slug, c.revision.labels) for c in digest.changes] == [
-        ("montenegro", ["date confirmed"]),
         ("serbia", ["title changed"]),
         ("serbia", ["date confirmed", "title changed", "outcome changed"]),
+        ("montenegro", ["date confirmed"]),
         ("serbia", ["new"]),
     ]
     _subject, text, _html = render_digest(digest, context=settings.context)
     assert (
-        "  10 th EU-Serbia Joint Readmission Committee meeting, Belgrade (Serbia): date confirmed,"
-        " title changed, outcome changed; date Q1 2024 (tbc) -> 19 March 2024" in text
+        "  Tue 19 Mar  10th EU-Serbia Joint Readmission Committee meeting, Belgrade (Serbia):"
+        " date confirmed, title changed, outcome changed; date Q1 2024 (tbc) -> 19 March 2024"
+        in text
     )
+    assert "  Q4 2024  11th EU-Serbia Joint Readmission Committee meeting (Serbia): new" in text
 
 
 def test_one_digest_per_subscriber_and_week_whoever_sends_it(
@@ -147,8 +125,8 @@ def test_one_digest_per_subscriber_and_week_whoever_sends_it(
     assert send_digests(sessions, mail, now=next_monday, settings=settings).sent == 1
     assert [m["To"] for m in mail.messages] == ["desk@example.eu"] * 2
     subjects = [str(m["Subject"]) for m in mail.messages]
-    assert subjects[0].endswith("(week of 5 February 2024)")
-    assert subjects[1].endswith("(week of 12 February 2024)")
+    assert subjects[0].endswith("(week of Mon 5 Feb 2024)")
+    assert subjects[1].endswith("(week of Mon 12 Feb 2024)")
 
 
 def test_no_digest_for_those_who_do_not_want_it(

@@ -203,10 +203,10 @@ def test_the_source_text_keeps_the_row_as_written(by_line: dict[int, EventDraft]
         (121, Category.VISA_FACILITATION_COMMITTEE),
         (122, Category.JOINT_READMISSION_COMMITTEE),
         (143, Category.ARTICLE_25A),
-        (176, Category.ARTICLE_25A),  # said in the outcome only
+        (176, Category.SENIOR_OFFICIALS),  # a DDG and an ambassador; 25a is the tag (outcome)
         (1164, Category.MINISTERIAL),  # Association Council
         (252, Category.NEGOTIATION_ROUND),
-        (258, Category.OTHER),  # a Commissioner's discussion with a minister
+        (258, Category.MINISTERIAL),  # a Commissioner's discussion with a minister
         (1276, Category.SENIOR_OFFICIALS),
         (900, Category.SUMMIT),
         (1097, Category.JOINT_READMISSION_COMMITTEE),

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from bench.synthetic import replicate
 from calendar_svc.ingest.importer import import_note
 from calendar_svc.ingest.report import ImportReport
 from calendar_svc.ingest.source import load_note, read_source
-from models import Event, EventRevision, Occurrence, make_engine
+from models import Event, EventRevision, Occurrence
 from models.migrate import upgrade
 from tests.conftest import SAMPLE
 
@@ -57,11 +56,9 @@ def big_note(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def fresh_engine(database: str) -> Iterator[Engine]:
-    engine = make_engine(database)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
+def migrated(fresh_engine: Engine) -> Engine:
+    upgrade(fresh_engine)
+    return fresh_engine
 
 
 def ingest(engine: Engine, path: Path) -> ImportReport:
@@ -76,9 +73,9 @@ def count(engine: Engine, model: type[Any]) -> int:
 
 
 def test_a_large_note_is_one_transaction_of_batched_statements(
-    fresh_engine: Engine, big_note: Path
+    migrated: Engine, big_note: Path
 ) -> None:
-    engine = fresh_engine
+    engine = migrated
     sent = Statements()
     sent.watch(engine)
     report = ingest(engine, big_note)
@@ -93,8 +90,8 @@ def test_a_large_note_is_one_transaction_of_batched_statements(
     assert sum(sent.verbs.values()) < report.events / 5
 
 
-def test_the_same_note_again_writes_nothing(fresh_engine: Engine, big_note: Path) -> None:
-    engine = fresh_engine
+def test_the_same_note_again_writes_nothing(migrated: Engine, big_note: Path) -> None:
+    engine = migrated
     ingest(engine, big_note)
     sent = Statements()
     sent.watch(engine)

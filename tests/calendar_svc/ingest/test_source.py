@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from calendar_svc.ingest.errors import UnreadableDocument
-from calendar_svc.ingest.source import decode, lines_of, read_source
+from calendar_svc.ingest.source import _read, decode, lines_of, load_note, read_source, source_of
 from tests.conftest import SAMPLE
+from tests.documents import SAMPLE_DOCX
 
 
 def test_reads_the_sample_and_hashes_its_bytes() -> None:
@@ -18,6 +19,21 @@ def test_reads_the_sample_and_hashes_its_bytes() -> None:
     assert source.sha256 == hashlib.sha256(SAMPLE.read_bytes()).hexdigest()
     assert source.text is not None
     assert len(lines_of(source.text)) == 1583
+
+
+def test_a_file_read_again_is_not_parsed_again_and_each_caller_gets_its_own_note() -> None:
+    """Preview, then import: the upload's second reading is the first one's copy."""
+    data = SAMPLE_DOCX.read_bytes()
+    first = load_note(source_of(data, Path("upload.docx")))
+    first.notices.append("a caller's own notice")
+    hits = _read.cache_info().hits
+    second = load_note(source_of(bytes(data), Path("upload.docx")))
+    assert _read.cache_info().hits == hits + 1
+    assert "a caller's own notice" not in second.notices
+    assert (second.rows, second.symbol) == (first.rows, first.symbol)
+    third = load_note(source_of(data, Path("other-name.docx")))
+    assert _read.cache_info().hits == hits + 1  # another name: its own notices and errors
+    assert third.rows == first.rows
 
 
 @pytest.mark.parametrize(

@@ -20,8 +20,10 @@ from calendar_svc.auth import find_user, issue_api_token
 from calendar_svc.editing import add_event
 from models import ApiToken, DocumentFormat, Event, Section
 from tests.calendar_svc.web.conftest import EDITOR, START, VIEWER, Site, post
-from tests.calendar_svc.web.test_pages import JRC
+from tests.calendar_svc.web.test_pages import JRC, JRC_SHOWN
 from tests.conftest import DATA, serving
+
+#: How the API shows it: the display title (issue 12), "10th" joined.
 
 
 @pytest.fixture
@@ -77,7 +79,7 @@ def test_events_of_a_section_in_the_notes_order(client: FlaskClient, token: str)
     lines = [e["source"]["line"] for e in body["events"]]
     assert lines == sorted(lines)
     assert lines[0] == 750  # "17 – 18 June 2021", the first row of the Serbia table
-    jrc = next(e for e in body["events"] if e["title"] == JRC)
+    jrc = next(e for e in body["events"] if e["title"] == JRC_SHOWN)
     assert jrc["raw_date"] == "Q1 2024 (tbc)"
     assert jrc["occurrences"] == [{"start": "2024-01-01", "end": "2024-03-31"}]
     # Serbia's is the note's 22nd events table, the JRC its 18th row (by reading it).
@@ -103,14 +105,29 @@ def test_filters_are_the_dashboards(client: FlaskClient, token: str) -> None:
         assert response.status_code == 200, response.json
         return [e["title"] for e in response.json["events"]]
 
-    assert uids("section=RS&confidence=tentative") == [JRC]  # ISO code of Serbia
+    assert uids("section=RS&confidence=tentative") == [JRC_SHOWN]  # ISO code of Serbia
     assert uids("q=readmission+serbia&category=joint_readmission_committee") == [
-        "9 th EU-Serbia Joint Readmission Committee meeting, Belgrade",
-        JRC,
+        "9th EU-Serbia Joint Readmission Committee meeting, Belgrade",
+        JRC_SHOWN,
     ]
     tentative_or_off = uids("section=serbia&confidence=tentative&confidence=off")
-    assert tentative_or_off == [JRC]
+    assert tentative_or_off == [JRC_SHOWN]
     assert len(uids("group=western-balkans&limit=500")) > 19
+
+
+def test_the_article_25a_tag_filters_the_events(client: FlaskClient, token: str) -> None:
+    """The eight rows of 5484/24 that are Article 25a follow-ups (lines 143, 144, 148,
+    176, 282, 292, 480 and 873), whatever their category."""
+    response = client.get("/api/v1/events?tag=article-25a-follow-up", headers=bearer(token))
+    assert response.status_code == 200, response.json
+    events = response.json["events"]
+    assert sorted(e["section"] for e in events) == sorted(
+        ["Cameroon"] * 3
+        + ["Ethiopia", "Republic of Congo", "Democratic Republic of the Congo", "Egypt", "China"]
+    )
+    assert {e["category"] for e in events} >= {"senior_officials"}
+    refused = client.get("/api/v1/events?tag=picnic", headers=bearer(token))
+    assert refused.status_code == 400
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 import xml.etree.ElementTree as ET
 
@@ -16,6 +17,8 @@ from tests.calendar_svc.web.conftest import Site, post
 
 SVG = "{http://www.w3.org/2000/svg}"
 JRC = "10 th EU-Serbia Joint Readmission Committee meeting"
+#: The title as pages, feeds and mails show it (models.title.display_title).
+JRC_SHOWN = "10th EU-Serbia Joint Readmission Committee meeting"
 
 
 def section_of_page(html: str, heading_id: str) -> str:
@@ -37,7 +40,7 @@ def test_the_dashboard_lists_by_section(viewer: FlaskClient) -> None:
         "EU-Serbia Justice Freedom and Security Sub Committee",
     ]
     # "Q1 2024 (tbc)": the window is open and no date is agreed.
-    assert titles(section_of_page(html, "awaiting")) == [JRC]
+    assert titles(section_of_page(html, "awaiting")) == [JRC_SHOWN]
     assert titles(section_of_page(html, "overdue")) == []
     row = re.search(r"<tr>\s*<td>Q1 2024 \(tbc\)</td>.*?</tr>", html, flags=re.S)
     assert row, "the row shows the date as written"
@@ -60,16 +63,31 @@ def test_filter_by_confidence_category_and_words(viewer: FlaskClient) -> None:
     tentative = viewer.get("/?confidence=tentative").text
     assert titles(section_of_page(tentative, "upcoming")) == []
     awaiting = titles(section_of_page(tentative, "awaiting"))
-    assert JRC in awaiting
-    assert (
-        "8 th EU-Bangladesh Joint Working Group for the Implementation of the SOPs, Brussels"
-        in (awaiting)
+    assert JRC_SHOWN in awaiting
+    assert "8th EU-Bangladesh Joint Working Group for the Implementation of the SOPs, Brussels" in (
+        awaiting
     )
     jrc_only = viewer.get("/?category=joint_readmission_committee&q=serbia").text
-    assert titles(section_of_page(jrc_only, "awaiting")) == [JRC]
+    assert titles(section_of_page(jrc_only, "awaiting")) == [JRC_SHOWN]
     words = viewer.get("/?q=readmission+serbia").text
-    assert titles(section_of_page(words, "awaiting")) == [JRC]
+    assert titles(section_of_page(words, "awaiting")) == [JRC_SHOWN]
     assert "Clear filters" in words
+
+
+def test_filter_by_the_article_25a_tag(site: Site, viewer: FlaskClient) -> None:
+    """On 20 May 2022, of the eight follow-ups only Cameroon's meeting of 1 June 2022
+    (line 144 of 5484/24) is within the next six weeks."""
+    site.clock.now = dt.datetime(2022, 5, 20, 9, 0, tzinfo=dt.UTC)
+    everything = titles(section_of_page(viewer.get("/").text, "upcoming"))
+    page = viewer.get("/?tag=article-25a-follow-up").text
+    assert 'name="tag" value="article-25a-follow-up" checked' in page
+    tagged = [html.unescape(t) for t in titles(section_of_page(page, "upcoming"))]
+    assert tagged == [
+        "Meeting of EEAS MDA Africa Bernard QUINTIN and DDG HOME Johannes LUCHNER with"
+        " Ambassador ABE'E of CAMEROON, on arrival of migrants and asylum seekers to Cyprus"
+        " (article 25a VC)"
+    ]
+    assert len(everything) > len(tagged)
 
 
 def test_filter_by_group(viewer: FlaskClient) -> None:

@@ -40,7 +40,7 @@ def jrc(url: str) -> Event:
     """The 10th EU-Serbia Joint Readmission Committee, as the feed has it."""
     with urllib.request.urlopen(url) as response:
         calendar = Calendar.from_ical(response.read())
-    (event,) = (e for e in calendar.walk("VEVENT") if "10 th EU-Serbia Joint" in e["SUMMARY"])
+    (event,) = (e for e in calendar.walk("VEVENT") if "10th EU-Serbia Joint" in e["SUMMARY"])
     return event
 
 
