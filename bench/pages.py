@@ -19,8 +19,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from calendar_svc.app import EXTENSION, create_app, services
+from calendar_svc.app import create_app
 from calendar_svc.auth import add_user
+from calendar_svc.extensions import EXTENSION, services
 from calendar_svc.ingest.importer import import_note
 from calendar_svc.ingest.source import load_note, read_source
 from calendar_svc.subscribers import add_subscriber

@@ -1,4 +1,8 @@
-"""The Flask application factory: the one place where settings, database and views meet."""
+"""The Flask application factory: the one place where settings, database and views meet.
+
+What views and commands share (services, sessions, the request's now) is in
+:mod:`calendar_svc.extensions`; views import that, never this module.
+"""
 
 from __future__ import annotations
 
@@ -7,72 +11,19 @@ import hashlib
 import os
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
-from calendar_svc import logs, redaction
+from calendar_svc import extensions, logs, redaction
 from calendar_svc.settings import Settings, load_settings
 from feeds.feed import FeedCache, FeedSettings
 from models import make_engine, make_session_factory
 from models.db import writer
 
-EXTENSION = "calendar_svc"
 DEFAULT_DATABASE = "calendar-svc.sqlite3"
-
-
-@dataclass(frozen=True)
-class Services:
-    """What the app factory builds once and every request, command or job shares."""
-
-    settings: Settings
-    engine: Engine
-    session_factory: sessionmaker[Session]
-    feed_settings: FeedSettings
-    feed_cache: FeedCache
-    #: The wall clock, read once at the start of each request.
-    clock: Callable[[], dt.datetime]
-    #: Sessions for commands that read then write (IMMEDIATE on SQLite).
-    writer_sessions: sessionmaker[Session]
-    #: Derives feed tokens (``secret_key`` or the instance folder's key file).
-    secret: bytes = field(repr=False, default=b"")
-
-
-def notification_config(app_services: Services) -> dict[str, Any]:
-    """The plain values ``notifications.jobs.runtime`` builds its objects from."""
-    settings = app_services.settings
-    smtp, reminders, digest = settings.smtp, settings.reminders, settings.digest
-    return {
-        "database_url": app_services.engine.url.render_as_string(hide_password=False),
-        "smtp": {
-            "host": smtp.host,
-            "port": smtp.port,
-            "security": smtp.security,
-            "username": smtp.username,
-            "password": smtp.password,
-            "timeout_seconds": smtp.timeout_seconds,
-        },
-        "mail_from": settings.mail_from,
-        "base_url": settings.base_url,
-        "secret": app_services.secret.hex(),
-        "reminders": {
-            "overdue_horizon_days": reminders.overdue_horizon_days,
-            "max_attempts": reminders.max_attempts,
-            "retry_minutes": reminders.retry_minutes,
-            "lease_minutes": reminders.lease_minutes,
-        },
-        "digest": {
-            "day": digest.day,
-            "time": digest.time,
-            "timezone": digest.timezone,
-            "upcoming_weeks": digest.upcoming_weeks,
-        },
-    }
 
 
 def wall_clock() -> dt.datetime:
@@ -106,7 +57,7 @@ def create_app(
         past_days_choices=feeds.past_days_choices,
     )
     secret = _secret_key(settings, Path(app.instance_path))
-    app.extensions[EXTENSION] = Services(
+    app.extensions[extensions.EXTENSION] = extensions.Services(
         settings,
         engine,
         make_session_factory(engine),
@@ -131,10 +82,10 @@ def create_app(
         MAX_CONTENT_LENGTH=settings.ingest.max_bytes + 100_000,
         WTF_CSRF_TIME_LIMIT=None,  # a form open all day still submits
     )
-    app.teardown_appcontext(_close_session)
+    app.before_request(extensions.set_now)
+    app.teardown_appcontext(extensions.close_sessions)
     redaction.install(app.logger.name, *redaction.LOGGERS)
 
-    from calendar_svc.cli import register_commands
     from calendar_svc.web import (
         api,
         auth,
@@ -166,34 +117,7 @@ def create_app(
     headers.register(app)
     input.register(app)
     templating.register(app)
-    register_commands(app.cli)
     return app
-
-
-def services() -> Services:
-    """The services of the current app."""
-    return current_app.extensions[EXTENSION]
-
-
-def get_session() -> Session:
-    """The session of the current request or command, opened on first use."""
-    if "db_session" not in g:
-        g.db_session = services().session_factory()
-    return g.db_session
-
-
-def get_writer_session() -> Session:
-    """The session of a request or command that reads then writes (see ``models.db.writer``)."""
-    if "db_writer_session" not in g:
-        g.db_writer_session = services().writer_sessions()
-    return g.db_writer_session
-
-
-def _close_session(_exc: BaseException | None) -> None:
-    for name in ("db_session", "db_writer_session"):
-        session = g.pop(name, None)
-        if session is not None:
-            session.close()
 
 
 def _secret_key(settings: Settings, instance_path: Path) -> bytes:

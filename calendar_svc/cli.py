@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from flask.cli import AppGroup, FlaskGroup, ScriptInfo, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 from sqlalchemy.exc import OperationalError
 
 from calendar_svc.errors import CalendarSvcError
@@ -104,7 +104,7 @@ def now_option(command: Callable[..., Any]) -> Callable[..., Any]:
 @with_appcontext
 def init_db() -> None:
     """Create or upgrade the database schema (Alembic migrations)."""
-    from calendar_svc.app import services
+    from calendar_svc.extensions import services
     from models.migrate import pending_revisions, upgrade
 
     engine = services().engine
@@ -142,7 +142,7 @@ def ingest(
     their header, each in a transaction of its own (with --dry-run, all in one
     that is rolled back).
     """
-    from calendar_svc.app import get_writer_session, services
+    from calendar_svc.extensions import get_writer_session, services
     from calendar_svc.ingest.importer import import_note
     from calendar_svc.ingest.report import render
     from calendar_svc.ingest.source import load_note, read_source
@@ -190,8 +190,8 @@ def ingest(
 @now_option
 def export(fmt: str, section_key: str | None, now: dt.datetime) -> None:
     """Write every event to stdout (DESIGN.md section 4), or the ICS feed (section 5)."""
-    from calendar_svc.app import get_session, services
     from calendar_svc.export import export_records, to_csv, to_json
+    from calendar_svc.extensions import get_session, services
 
     session = get_session()
     section = _section(session, section_key) if section_key else None
@@ -225,7 +225,7 @@ def export(fmt: str, section_key: str | None, now: dt.datetime) -> None:
 def agenda(now: dt.datetime, weeks: int, section_keys: tuple[str, ...]) -> None:
     """Print upcoming, awaiting-confirmation and overdue-tbc events as of a day."""
     from calendar_svc.agenda import render_agenda
-    from calendar_svc.app import get_session
+    from calendar_svc.extensions import get_session
     from models import Event
     from models.agenda import build_agenda
 
@@ -245,7 +245,7 @@ def serve(host: str | None, port: int | None) -> None:
     from flask import current_app
     from werkzeug.serving import run_simple
 
-    from calendar_svc.app import services
+    from calendar_svc.extensions import services
 
     settings = services().settings.server
     # Not app.run(): under a Flask command line it returns at once, serving nothing.
@@ -262,7 +262,7 @@ def serve(host: str | None, port: int | None) -> None:
 @now_option
 def check(now: dt.datetime) -> None:
     """Report database, migrations, scheduler, mail and failed mails; exit 1 if any is wrong."""
-    from calendar_svc.app import notification_config, services
+    from calendar_svc.extensions import notification_config, services
     from calendar_svc.health import (
         database_facts,
         failed_mail_facts,
@@ -313,8 +313,8 @@ def check(now: dt.datetime) -> None:
 @click.argument("path", type=click.Path(path_type=Path))
 def backup(path: Path) -> None:
     """Copy the SQLite database to PATH, a new file; safe while the service runs and writes."""
-    from calendar_svc.app import services
     from calendar_svc.backup import back_up
+    from calendar_svc.extensions import services
 
     engine = services().engine
     size = back_up(engine, path)
@@ -368,7 +368,7 @@ def subscribers_add(
     now: dt.datetime,
 ) -> None:
     """Add a subscriber, what they follow and which mails they get."""
-    from calendar_svc.app import get_writer_session, services
+    from calendar_svc.extensions import get_writer_session, services
     from calendar_svc.subscribers import add_subscriber, describe_scope
 
     defaults = services().settings.reminders
@@ -398,7 +398,7 @@ def subscribers_list(fmt: str) -> None:
     """List subscribers, what they follow and how many live feed tokens they have."""
     import json
 
-    from calendar_svc.app import get_session
+    from calendar_svc.extensions import get_session
     from calendar_svc.subscribers import all_subscribers, describe_scope, live_tokens
 
     rows = [
@@ -431,7 +431,7 @@ def subscribers_list(fmt: str) -> None:
 @click.argument("email")
 def subscribers_remove(email: str) -> None:
     """Remove a subscriber (their tokens stop working at once)."""
-    from calendar_svc.app import get_writer_session
+    from calendar_svc.extensions import get_writer_session
     from calendar_svc.subscribers import remove_subscriber
 
     session = get_writer_session()
@@ -448,7 +448,7 @@ def subscribers_remove(email: str) -> None:
 @now_option
 def subscribers_token(email: str, revoke: bool, keep_others: bool, now: dt.datetime) -> None:
     """Issue a new feed token (revoking the others) and print the feed links."""
-    from calendar_svc.app import get_writer_session, services
+    from calendar_svc.extensions import get_writer_session, services
     from calendar_svc.subscribers import HOW_TO_SUBSCRIBE, feed_links, find_subscriber
     from feeds.tokens import issue_token, revoke_tokens
 
@@ -481,7 +481,7 @@ def reminders() -> None:
 @click.option("--dry-run", is_flag=True, help="Print what is due; record and send nothing.")
 def reminders_run(now: dt.datetime, dry_run: bool) -> None:
     """One reminder pass: record what is due, send what is ready, then exit."""
-    from calendar_svc.app import notification_config, services
+    from calendar_svc.extensions import notification_config, services
     from notifications.jobs import reminder_pass, runtime
     from notifications.shutdown import stop_on_signals
 
@@ -502,7 +502,7 @@ def reminders_run(now: dt.datetime, dry_run: bool) -> None:
 @with_appcontext
 def reminders_failed() -> None:
     """List mails that failed their last attempt (exit 1 if there are any)."""
-    from calendar_svc.app import get_session
+    from calendar_svc.extensions import get_session
     from models.text import one_line
     from notifications.ledger import failed_entries, waiting_to_retry
 
@@ -533,7 +533,7 @@ def digest() -> None:
 @now_option
 def digest_preview(email: str, now: dt.datetime) -> None:
     """Print a subscriber's digest (plain text) as of a day; send nothing."""
-    from calendar_svc.app import get_session, notification_config, services
+    from calendar_svc.extensions import get_session, notification_config, services
     from calendar_svc.subscribers import find_subscriber
     from notifications.digest import build_digest, render_digest
     from notifications.jobs import notification_settings
@@ -553,7 +553,7 @@ def digest_preview(email: str, now: dt.datetime) -> None:
 @now_option
 def digest_send(emails: tuple[str, ...], now: dt.datetime) -> None:
     """Send this week's digest (once per subscriber and week, whoever runs it)."""
-    from calendar_svc.app import notification_config, services
+    from calendar_svc.extensions import notification_config, services
     from notifications.jobs import runtime, send_digests
     from notifications.shutdown import stop_on_signals
 
@@ -625,8 +625,8 @@ def users() -> None:
 @now_option
 def users_add(email: str, role: str, name: str, now: dt.datetime) -> None:
     """Add a user; the password is asked for (or read from stdin), never an argument."""
-    from calendar_svc.app import get_writer_session
     from calendar_svc.auth import add_user
+    from calendar_svc.extensions import get_writer_session
     from models import Role
 
     password = _new_password()
@@ -649,8 +649,8 @@ def users_passwd(email: str, keep_tokens: bool, now: dt.datetime) -> None:
     Every session of the user ends, and every API token is revoked unless
     --keep-tokens: what the old password let in stops working.
     """
-    from calendar_svc.app import get_writer_session
     from calendar_svc.auth import find_user, set_password
+    from calendar_svc.extensions import get_writer_session
 
     session = get_writer_session()
     with session.begin():
@@ -668,7 +668,7 @@ def users_list() -> None:
     """Every user: email, role, name, active or not, last sign-in."""
     from sqlalchemy import select
 
-    from calendar_svc.app import get_session
+    from calendar_svc.extensions import get_session
     from models import User
 
     for user in get_session().scalars(select(User).order_by(User.email)):
@@ -683,8 +683,8 @@ def users_list() -> None:
 @now_option
 def users_disable(email: str, now: dt.datetime) -> None:
     """Disable a user: their sessions end and their API tokens stop working, at once."""
-    from calendar_svc.app import get_writer_session
     from calendar_svc.auth import find_user, set_active
+    from calendar_svc.extensions import get_writer_session
 
     session = get_writer_session()
     with session.begin():
@@ -699,8 +699,8 @@ def users_disable(email: str, now: dt.datetime) -> None:
 @now_option
 def users_enable(email: str, now: dt.datetime) -> None:
     """Enable a disabled user again (their API tokens work again; sessions stay ended)."""
-    from calendar_svc.app import get_writer_session
     from calendar_svc.auth import find_user, set_active
+    from calendar_svc.extensions import get_writer_session
 
     session = get_writer_session()
     with session.begin():
@@ -715,8 +715,8 @@ def users_enable(email: str, now: dt.datetime) -> None:
 @click.argument("role", type=click.Choice(["viewer", "editor", "admin"]))
 def users_role(email: str, role: str) -> None:
     """Give a user another role; it applies from their next request."""
-    from calendar_svc.app import get_writer_session
     from calendar_svc.auth import find_user, set_role
+    from calendar_svc.extensions import get_writer_session
     from models import Role
 
     session = get_writer_session()
@@ -732,8 +732,8 @@ def users_role(email: str, role: str) -> None:
 @now_option
 def users_tokens(email: str, now: dt.datetime) -> None:
     """A user's API tokens: id, name, made, expires, state (active, revoked or expired)."""
-    from calendar_svc.app import get_session
     from calendar_svc.auth import find_user
+    from calendar_svc.extensions import get_session
 
     for token in find_user(get_session(), email).api_tokens:
         expires = f"{token.expires_at:%Y-%m-%d %H:%M}" if token.expires_at else "never"
@@ -759,8 +759,8 @@ def users_token(
 ) -> None:
     """Issue an API token for a user and print it (it is shown only this once),
     or with --revoke ID revoke one (see `users tokens`)."""
-    from calendar_svc.app import get_writer_session, services
     from calendar_svc.auth import find_user, issue_api_token, revoke_api_token
+    from calendar_svc.extensions import get_writer_session, services
 
     session = get_writer_session()
     if revoke_id is not None:
@@ -794,7 +794,7 @@ def scheduler() -> None:
 
     It logs to stderr, in the format and level of [logging] in the configuration.
     """
-    from calendar_svc.app import notification_config, services
+    from calendar_svc.extensions import notification_config, services
     from notifications.scheduler import run
 
     app_services = services()
@@ -823,13 +823,6 @@ COMMANDS = (
     scheduler,
     users,
 )
-
-
-def register_commands(group: AppGroup) -> None:
-    """Make the commands available as ``flask --app calendar_svc <command>`` too."""
-    for command in COMMANDS:
-        if command.name not in group.commands:
-            group.add_command(command)
 
 
 for _command in COMMANDS:

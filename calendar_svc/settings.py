@@ -26,7 +26,6 @@ from feeds.feed import MAX_PAST_DAYS
 from notifications.digest import DAYS
 
 ENV_PREFIX = "CALENDAR_SVC_"
-#: Environment variables with the prefix that are not configuration keys.
 #: Variables of the prefix that are not settings: the configuration file, the
 #: clock of the command line, and the test suite's PostgreSQL database.
 NON_CONFIG_ENV = frozenset(

@@ -3,7 +3,7 @@ and the unsubscribe links of the mails they get.
 
 A scope is a set of places (sections, and whole groups of sections) or
 everything, narrowed to some categories if any are chosen. Feeds
-(``mine.ics``) and, later, reminders read it with :func:`scope_condition`.
+(``mine.ics``), reminders and digests read it with :func:`scope_condition`.
 """
 
 from __future__ import annotations

@@ -90,10 +90,6 @@ class Digest:
     overdue: list[Occurrence]
     changes: list[Change]
 
-    @property
-    def is_empty(self) -> bool:
-        return not (self.upcoming or self.awaiting or self.overdue or self.changes)
-
 
 def week_of(now: dt.datetime, timezone: str) -> dt.date:
     """The Monday of ``now``'s week, in ``timezone``.

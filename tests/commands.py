@@ -17,8 +17,8 @@ import traceback
 from click.testing import CliRunner
 from flask.cli import ScriptInfo
 
-from calendar_svc.app import EXTENSION
 from calendar_svc.cli import _create_app, main
+from calendar_svc.extensions import EXTENSION
 
 SIGNALS = (signal.SIGTERM, signal.SIGINT)
 

@@ -145,7 +145,8 @@ def feed_site(
 
 
 def _feed_site(url: str) -> Iterator[FeedSite]:
-    from calendar_svc.app import create_app, services
+    from calendar_svc.app import create_app
+    from calendar_svc.extensions import services
     from calendar_svc.subscribers import add_subscriber
     from feeds.tokens import issue_token, revoke_tokens
 
@@ -191,7 +192,7 @@ def app_on() -> Iterator[Callable[[str], Flask]]:
 
 
 def services_of(app: Flask) -> Any:
-    from calendar_svc.app import EXTENSION
+    from calendar_svc.extensions import EXTENSION
 
     return app.extensions[EXTENSION]
 

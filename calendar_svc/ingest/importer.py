@@ -48,8 +48,6 @@ from models.window import Window, out_of_bounds
 
 #: Namespace of event uids: uuid5 of the import that first saw the event.
 UID_NAMESPACE = uuid.UUID("5d6c8a4e-2f0b-4b8e-9a53-6e1f3c1d7a90")
-#: Fields whose change is a new revision of the event.
-TRACKED_FIELDS = NOTE_FIELDS
 BATCH = 500
 #: The longest file name kept with a version (the length of its column).
 MAX_FILENAME = 500
@@ -299,7 +297,7 @@ class _Applier:
             ).order_by(Occurrence.event_id, Occurrence.start, Occurrence.end, Occurrence.position)
         ):
             windows[event_id].append((position, Window(start, end)))
-        columns = [getattr(Event, name) for name in TRACKED_FIELDS]
+        columns = [getattr(Event, name) for name in NOTE_FIELDS]
         rows = self.session.execute(
             select(
                 Event.id,
@@ -319,7 +317,7 @@ class _Applier:
         for row in rows:
             snapshot = row.note_snapshot
             if snapshot is None:
-                values = {name: getattr(row, name) for name in TRACKED_FIELDS}
+                values = {name: getattr(row, name) for name in NOTE_FIELDS}
                 note_windows = tuple(w for _, w in windows[row.id])
                 note_removed = row.is_removed
             else:
@@ -371,7 +369,7 @@ class _Applier:
         kind = RevisionKind.RESTORED if event.is_removed else RevisionKind.UPDATED
         self.updates.append(
             pointers
-            | {name: getattr(draft, name) for name in TRACKED_FIELDS}
+            | {name: getattr(draft, name) for name in NOTE_FIELDS}
             | {"revision": revision, "is_removed": False, "updated_at": self.now}
         )
         if "occurrences" in changes:
@@ -420,7 +418,7 @@ class _Applier:
             {
                 "uid": uid,
                 "section_id": section_id,
-                **{name: getattr(draft, name) for name in TRACKED_FIELDS},
+                **{name: getattr(draft, name) for name in NOTE_FIELDS},
                 "date_note": draft.date_note,
                 **self._pointers(draft),
                 "revision": 1,
@@ -564,11 +562,11 @@ def _layout_only(name: str, change: tuple[Any, Any]) -> bool:
 
 
 def _values(draft: EventDraft) -> dict[str, Any]:
-    return {name: getattr(draft, name) for name in TRACKED_FIELDS}
+    return {name: getattr(draft, name) for name in NOTE_FIELDS}
 
 
 def _snapshot(draft: EventDraft) -> dict[str, Any]:
-    return _to_snapshot({name: getattr(draft, name) for name in TRACKED_FIELDS}, draft.windows)
+    return _to_snapshot({name: getattr(draft, name) for name in NOTE_FIELDS}, draft.windows)
 
 
 def _to_snapshot(values: dict[str, Any], windows: Sequence[Window]) -> dict[str, Any]:

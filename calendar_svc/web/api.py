@@ -17,9 +17,9 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import and_, func, select
 from werkzeug.exceptions import HTTPException
 
-from calendar_svc.app import get_session, services
 from calendar_svc.auth import user_for_api_token
 from calendar_svc.export import event_records
+from calendar_svc.extensions import get_session, request_now
 from calendar_svc.filters import EventFilter, FilterError
 from calendar_svc.web.openapi import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, openapi_document
 from models import Event, EventRevision, Section, listed_event_counts
@@ -53,7 +53,7 @@ def authenticate() -> None:
         return
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    session, now = get_session(), services().clock()
+    session, now = get_session(), request_now()
     user = (
         user_for_api_token(session, token.strip(), now=now) if scheme.lower() == "bearer" else None
     )

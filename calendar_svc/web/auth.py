@@ -43,7 +43,6 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from calendar_svc.app import get_session, get_writer_session, services
 from calendar_svc.auth import (
     WINDOW,
     Device,
@@ -56,6 +55,7 @@ from calendar_svc.auth import (
     start_session,
     touch_session,
 )
+from calendar_svc.extensions import get_session, get_writer_session, request_now, services
 from models import User
 
 blueprint = Blueprint("auth", __name__)
@@ -95,7 +95,7 @@ def _current_user() -> User | None:
     token = session.get(SESSION_KEY)
     if token is None:
         return None
-    now = services().clock()
+    now = request_now()
     live = (
         current_session(get_session(), token, now=now, policy=session_policy())
         if isinstance(token, str)
@@ -135,7 +135,7 @@ def login() -> ResponseReturnValue:
     target = safe_next(request.values.get("next")) or url_for("dashboard.index")
     if request.method == "GET":
         return render_template("login.html", next=target)
-    now = services().clock()
+    now = request_now()
     device = _device(now)
     db = get_writer_session()
     try:
@@ -185,7 +185,7 @@ def logout() -> ResponseReturnValue:
     if isinstance(token, str):
         db = get_writer_session()
         with db.begin():
-            end_session(db, token, now=services().clock())
+            end_session(db, token, now=request_now())
     session.clear()
     flash("You are signed out.")
     return redirect(url_for("auth.login"))

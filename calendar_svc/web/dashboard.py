@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import ColumnElement, and_, func, not_, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
-from calendar_svc.app import get_session, services
+from calendar_svc.extensions import get_session, request_now
 from calendar_svc.filters import EventFilter, FilterError
 from models import (
     DocumentVersion,
@@ -35,7 +35,7 @@ RECENT_LIMIT = 50
 @blueprint.get("/")
 def index() -> ResponseReturnValue:
     session = get_session()
-    now = services().clock()
+    now = request_now()
     filters = EventFilter.from_args(request.args, request.args.to_dict(flat=False))
     sections = list(session.scalars(select(Section).order_by(Section.position)))
     context = {"filters": filters, "sections": sections, "weeks": UPCOMING_WEEKS}

@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload
 from werkzeug.utils import secure_filename
 
-from calendar_svc.app import get_session, get_writer_session, services
+from calendar_svc.extensions import get_session, get_writer_session, request_now, services
 from calendar_svc.ingest.errors import IngestError
 from calendar_svc.ingest.importer import import_note
 from calendar_svc.ingest.pending import PendingUploads
@@ -146,7 +146,7 @@ def upload() -> ResponseReturnValue:
         report = _import(data, filename, options, commit=False)
     except IngestError as exc:
         return _index(str(exc)), 400
-    digest = _pending().save(data, now=services().clock())
+    digest = _pending().save(data, now=request_now())
     return render_template(
         "upload_preview.html", report=report, digest=digest, filename=filename, options=options
     )
@@ -190,7 +190,7 @@ def _import(data: bytes, filename: str, options: dict[str, Any], *, commit: bool
     note = load_note(source, max_pages=services().settings.ingest.max_pages)
     session = get_writer_session()
     with session.begin():
-        report = import_note(session, source, note, now=services().clock(), **options)
+        report = import_note(session, source, note, now=request_now(), **options)
         if not commit:
             session.rollback()
     return report

@@ -19,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from calendar_svc import editing
-from calendar_svc.app import get_session, get_writer_session, services
 from calendar_svc.editing import EditError
+from calendar_svc.extensions import get_session, get_writer_session, request_now
 from calendar_svc.web.auth import editor_required
 from models import Category, Event, EventConflict, EventRevision, Section, SourceRef, Status
 from models.window import BOUNDS
@@ -95,7 +95,7 @@ def _edit(uid: str, change: Callable[[Session, Event, str, dt.datetime], object]
             event = session.scalar(select(Event).filter_by(uid=uid))
             if event is None:
                 abort(404)
-            change(session, event, g.user.email, services().clock())
+            change(session, event, g.user.email, request_now())
     except EditError as exc:
         return _page(get_session(), uid, error=str(exc)), 400
     flash(done)
@@ -184,7 +184,7 @@ def new() -> ResponseReturnValue:
                 outcome=form.get("outcome", ""),
                 category=_category(category) if category else None,
                 actor=g.user.email,
-                now=services().clock(),
+                now=request_now(),
             )
             uid = event.uid
     except EditError as exc:
@@ -211,7 +211,7 @@ def resolve(conflict_id: int) -> ResponseReturnValue:
                 conflict,
                 keep=decision == "keep",
                 actor=g.user.email,
-                now=services().clock(),
+                now=request_now(),
             )
     except EditError as exc:
         flash(str(exc))

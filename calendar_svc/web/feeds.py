@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, request
 from flask.typing import ResponseReturnValue
 
-from calendar_svc.app import get_session, services
+from calendar_svc.extensions import get_session, request_now, services
 from feeds.feed import MAX_PAST_DAYS, render_feed
 from feeds.scopes import (
     FeedQuery,
@@ -90,7 +90,7 @@ def _feed(scope: Scope) -> Response:
         get_session(),
         scope,
         _query(),
-        today=app.clock().date(),
+        today=request_now().date(),
         settings=app.feed_settings,
         cache=app.feed_cache,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
-from calendar_svc.app import notification_config, services
+from calendar_svc.extensions import notification_config, request_now, services
 from calendar_svc.health import public_health
 from notifications.jobs import mailer_from
 
@@ -20,7 +20,7 @@ blueprint = Blueprint("health", __name__)
 def healthz() -> ResponseReturnValue:
     app_services = services()
     mailer = mailer_from(notification_config(app_services))
-    facts = public_health(app_services.engine, mailer, now=app_services.clock())
+    facts = public_health(app_services.engine, mailer, now=request_now())
     response = jsonify(facts)
     response.status_code = 200 if facts["ok"] else 503
     response.headers["Cache-Control"] = "no-store"

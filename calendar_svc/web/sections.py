@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from calendar_svc.app import get_session, services
+from calendar_svc.extensions import get_session, request_now, services
 from calendar_svc.subscribers import HOW_TO_SUBSCRIBE, FeedLink, feed_link
 from calendar_svc.web.timeline import lay_out
 from models import (
@@ -45,7 +45,7 @@ def show(slug: str) -> ResponseReturnValue:
         )
     )
     listed = [e for e in events if not e.is_removed]
-    today = services().clock().date()
+    today = request_now().date()
     return render_template(
         "section.html",
         section=section,

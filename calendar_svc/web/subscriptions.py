@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from calendar_svc.app import get_session, get_writer_session, services
+from calendar_svc.extensions import get_session, get_writer_session, request_now, services
 from calendar_svc.subscribers import (
     HOW_TO_SUBSCRIBE,
     SubscriberError,
@@ -57,7 +57,7 @@ def save_mine() -> ResponseReturnValue:
             if subscriber is None:
                 _add(session, g.user.email, g.user.name)
             else:
-                update_subscriber(session, subscriber, now=services().clock(), **_preferences())
+                update_subscriber(session, subscriber, now=request_now(), **_preferences())
     except SubscriberError as exc:
         return _page(_own(get_session()), url_for("subscriptions.save_mine"), str(exc)), 400
     flash("Subscription saved.")
@@ -117,7 +117,7 @@ def save(subscriber_id: int) -> ResponseReturnValue:
     try:
         with session.begin():
             subscriber = session.get(Subscriber, subscriber_id) or abort(404)
-            update_subscriber(session, subscriber, now=services().clock(), **_preferences())
+            update_subscriber(session, subscriber, now=request_now(), **_preferences())
     except SubscriberError as exc:
         return _page(get_session().get(Subscriber, subscriber_id), target, str(exc)), 400
     flash("Subscription saved.")
@@ -142,15 +142,15 @@ def _own(session: Session) -> Subscriber | None:
 def _add(session: Session, email: str, name: str) -> Subscriber:
     """A new subscriber with the form's preferences and a first feed token."""
     app = services()
-    subscriber = add_subscriber(session, email, name=name, now=app.clock(), **_preferences())
-    issue_token(session, subscriber, secret=app.secret, now=app.clock())
+    subscriber = add_subscriber(session, email, name=name, now=request_now(), **_preferences())
+    issue_token(session, subscriber, secret=app.secret, now=request_now())
     return subscriber
 
 
 def _replace_token(session: Session, subscriber: Subscriber) -> None:
     app = services()
-    revoke_tokens(session, subscriber, now=app.clock())
-    issue_token(session, subscriber, secret=app.secret, now=app.clock())
+    revoke_tokens(session, subscriber, now=request_now())
+    issue_token(session, subscriber, secret=app.secret, now=request_now())
 
 
 def _preferences() -> dict[str, Any]:

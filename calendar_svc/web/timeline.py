@@ -1,6 +1,6 @@
 """A section's events laid out as a timeline: one row per event, a bar per window.
 
-Pure geometry, drawn as SVG by ``templates/_timeline.svg``: a bar is as wide
+Pure geometry, drawn as SVG by ``templates/_timeline.html``: a bar is as wide
 as its window (a single day gets a visible minimum), and carries the event's
 confidence, which the drawing shows as fill and outline (tentative ones
 hatched with a dashed border, cancelled ones crossed out and grey).

@@ -23,7 +23,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import Gone
 
-from calendar_svc.app import get_session, get_writer_session, services
+from calendar_svc.extensions import get_session, get_writer_session, request_now, services
 from models.subscriber import UNSUBSCRIBE_LINK_DAYS, UnsubscribeLink, open_unsubscribe_link
 
 blueprint = Blueprint("unsubscribe", __name__, url_prefix="/unsubscribe")
@@ -39,7 +39,7 @@ def _link(token: str, session: Session) -> UnsubscribeLink:
     link = open_unsubscribe_link(session, token, services().secret)
     if link is None:
         abort(404)
-    if not link.is_live(services().clock().date()):
+    if not link.is_live(request_now().date()):
         raise Gone()
     return link
 
@@ -67,7 +67,7 @@ def confirm(token: str) -> ResponseReturnValue:
         subscriber = _link(token, session).subscriber
         subscriber.wants_reminders = False
         subscriber.wants_digest = False
-        subscriber.updated_at = services().clock()
+        subscriber.updated_at = request_now()
         email = masked_email(subscriber.email)
     return render_template("unsubscribe.html", email=email, done=True)
 

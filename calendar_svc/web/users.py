@@ -17,7 +17,6 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from calendar_svc.app import get_session, get_writer_session, services
 from calendar_svc.auth import (
     AuthError,
     end_sessions,
@@ -27,6 +26,7 @@ from calendar_svc.auth import (
     set_active,
     set_role,
 )
+from calendar_svc.extensions import get_session, get_writer_session, request_now
 from calendar_svc.web.auth import SESSION_KEY, admin_required, session_policy
 from models import Role, User
 
@@ -37,7 +37,7 @@ blueprint = Blueprint("users", __name__, url_prefix="/users")
 @admin_required
 def index() -> ResponseReturnValue:
     db = get_session()
-    now = services().clock()
+    now = request_now()
     return render_template(
         "users.html",
         users=db.scalars(select(User).order_by(User.email)).all(),
@@ -69,7 +69,7 @@ def change_active(user_id: int) -> ResponseReturnValue:
     message = "User enabled." if active else "User disabled; their sessions have ended."
     return _change(
         user_id,
-        lambda db, user: set_active(db, user, active, now=services().clock()),
+        lambda db, user: set_active(db, user, active, now=request_now()),
         message,
     )
 
@@ -81,7 +81,7 @@ def sign_out_everywhere(user_id: int) -> ResponseReturnValue:
     keep = session.get(SESSION_KEY) if user_id == g.user.id else None
     return _change(
         user_id,
-        lambda db, user: end_sessions(db, user, now=services().clock(), keep=keep),
+        lambda db, user: end_sessions(db, user, now=request_now(), keep=keep),
         "Signed out everywhere.",
     )
 
@@ -91,7 +91,7 @@ def sign_out_everywhere(user_id: int) -> ResponseReturnValue:
 def revoke_token(user_id: int, token_id: int) -> ResponseReturnValue:
     return _change(
         user_id,
-        lambda db, user: revoke_api_token(db, user, token_id, now=services().clock()),
+        lambda db, user: revoke_api_token(db, user, token_id, now=request_now()),
         "API token revoked.",
     )
 
@@ -114,7 +114,7 @@ def _change(
 def _page(user_id: int, error: str | None = None) -> str:
     db = get_session()
     user = db.get(User, user_id) or abort(404)
-    now = services().clock()
+    now = request_now()
     return render_template(
         "user.html",
         user=user,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 
@@ -36,6 +37,23 @@ def test_help_lists_the_commands(run: Runner) -> None:
     assert result.returncode == 0
     for command in ("init-db", "ingest", "export", "agenda", "serve", "check"):
         assert command in result.stdout
+
+
+def test_the_same_commands_work_under_flask(run: Runner) -> None:
+    """``flask --app calendar_svc <command>`` (DESIGN section 4), through Flask's own script."""
+    flask = Path(sys.executable).parent / "flask"
+    result = subprocess.run(
+        [str(flask), "--app", "calendar_svc", "init-db"],
+        capture_output=True,
+        text=True,
+        cwd=run.cwd,
+        env=run.environment({"CALENDAR_SVC_DATABASE_URL": run.database}),
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("database schema up to date (")
+    assert json.loads(run("export").stdout) == []
 
 
 def test_ingest_prints_a_summary(run: Run) -> None:

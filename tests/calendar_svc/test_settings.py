@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from calendar_svc.app import create_app, services
+from calendar_svc.app import create_app
 from calendar_svc.errors import ConfigError
+from calendar_svc.extensions import services
 from calendar_svc.settings import load_settings
 
 

@@ -23,8 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from calendar_svc.app import create_app, services
+from calendar_svc.app import create_app
 from calendar_svc.auth import add_user
+from calendar_svc.extensions import services
 from calendar_svc.ingest.importer import import_note
 from calendar_svc.ingest.source import load_note, read_source
 from calendar_svc.subscribers import add_subscriber
@@ -46,8 +47,11 @@ class Clock:
     """The app's "now": moves only when a test moves it."""
 
     now: dt.datetime = START
+    #: How often the app asked.
+    reads: int = 0
 
     def __call__(self) -> dt.datetime:
+        self.reads += 1
         return self.now
 
     def advance(self, **delta: float) -> None:

@@ -19,7 +19,7 @@ from icalendar import Calendar
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
-from calendar_svc.app import notification_config
+from calendar_svc.extensions import notification_config
 from models import Subscriber
 from notifications.jobs import runtime, send_digests
 from tests.calendar_svc.web.conftest import EDITOR, PASSWORD, VIEWER, Seed, Site, serve_copy
