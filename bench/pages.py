@@ -20,11 +20,11 @@ from pathlib import Path
 from sqlalchemy import select
 
 from calendar_svc.app import create_app
-from calendar_svc.auth import add_user
 from calendar_svc.extensions import EXTENSION, services
 from calendar_svc.ingest.importer import import_note
 from calendar_svc.ingest.source import load_note, read_source
 from calendar_svc.subscribers import add_subscriber
+from calendar_svc.users import add_user
 from feeds.tokens import issue_token
 from models import Event, Role
 from models.migrate import upgrade

@@ -17,7 +17,8 @@ from typing import Any
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from calendar_svc import extensions, logs, redaction
+from calendar_svc import extensions
+from calendar_svc.ops import logs, redaction
 from calendar_svc.settings import Settings, load_settings
 from feeds.feed import FeedCache, FeedSettings
 from models import make_engine, make_session_factory

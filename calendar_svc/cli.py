@@ -190,7 +190,7 @@ def ingest(
 @now_option
 def export(fmt: str, section_key: str | None, now: dt.datetime) -> None:
     """Write every event to stdout (DESIGN.md section 4), or the ICS feed (section 5)."""
-    from calendar_svc.export import export_records, to_csv, to_json
+    from calendar_svc.events.export import export_records, to_csv, to_json
     from calendar_svc.extensions import get_session, services
 
     session = get_session()
@@ -224,7 +224,7 @@ def export(fmt: str, section_key: str | None, now: dt.datetime) -> None:
 )
 def agenda(now: dt.datetime, weeks: int, section_keys: tuple[str, ...]) -> None:
     """Print upcoming, awaiting-confirmation and overdue-tbc events as of a day."""
-    from calendar_svc.agenda import render_agenda
+    from calendar_svc.events.agenda import render_agenda
     from calendar_svc.extensions import get_session
     from models import Event
     from models.agenda import build_agenda
@@ -263,7 +263,7 @@ def serve(host: str | None, port: int | None) -> None:
 def check(now: dt.datetime) -> None:
     """Report database, migrations, scheduler, mail and failed mails; exit 1 if any is wrong."""
     from calendar_svc.extensions import notification_config, services
-    from calendar_svc.health import (
+    from calendar_svc.ops.health import (
         database_facts,
         failed_mail_facts,
         mail_facts,
@@ -313,8 +313,8 @@ def check(now: dt.datetime) -> None:
 @click.argument("path", type=click.Path(path_type=Path))
 def backup(path: Path) -> None:
     """Copy the SQLite database to PATH, a new file; safe while the service runs and writes."""
-    from calendar_svc.backup import back_up
     from calendar_svc.extensions import services
+    from calendar_svc.ops.backup import back_up
 
     engine = services().engine
     size = back_up(engine, path)
@@ -625,8 +625,8 @@ def users() -> None:
 @now_option
 def users_add(email: str, role: str, name: str, now: dt.datetime) -> None:
     """Add a user; the password is asked for (or read from stdin), never an argument."""
-    from calendar_svc.auth import add_user
     from calendar_svc.extensions import get_writer_session
+    from calendar_svc.users import add_user
     from models import Role
 
     password = _new_password()
@@ -649,8 +649,8 @@ def users_passwd(email: str, keep_tokens: bool, now: dt.datetime) -> None:
     Every session of the user ends, and every API token is revoked unless
     --keep-tokens: what the old password let in stops working.
     """
-    from calendar_svc.auth import find_user, set_password
     from calendar_svc.extensions import get_writer_session
+    from calendar_svc.users import find_user, set_password
 
     session = get_writer_session()
     with session.begin():
@@ -683,8 +683,8 @@ def users_list() -> None:
 @now_option
 def users_disable(email: str, now: dt.datetime) -> None:
     """Disable a user: their sessions end and their API tokens stop working, at once."""
-    from calendar_svc.auth import find_user, set_active
     from calendar_svc.extensions import get_writer_session
+    from calendar_svc.users import find_user, set_active
 
     session = get_writer_session()
     with session.begin():
@@ -699,8 +699,8 @@ def users_disable(email: str, now: dt.datetime) -> None:
 @now_option
 def users_enable(email: str, now: dt.datetime) -> None:
     """Enable a disabled user again (their API tokens work again; sessions stay ended)."""
-    from calendar_svc.auth import find_user, set_active
     from calendar_svc.extensions import get_writer_session
+    from calendar_svc.users import find_user, set_active
 
     session = get_writer_session()
     with session.begin():
@@ -715,8 +715,8 @@ def users_enable(email: str, now: dt.datetime) -> None:
 @click.argument("role", type=click.Choice(["viewer", "editor", "admin"]))
 def users_role(email: str, role: str) -> None:
     """Give a user another role; it applies from their next request."""
-    from calendar_svc.auth import find_user, set_role
     from calendar_svc.extensions import get_writer_session
+    from calendar_svc.users import find_user, set_role
     from models import Role
 
     session = get_writer_session()
@@ -732,8 +732,8 @@ def users_role(email: str, role: str) -> None:
 @now_option
 def users_tokens(email: str, now: dt.datetime) -> None:
     """A user's API tokens: id, name, made, expires, state (active, revoked or expired)."""
-    from calendar_svc.auth import find_user
     from calendar_svc.extensions import get_session
+    from calendar_svc.users import find_user
 
     for token in find_user(get_session(), email).api_tokens:
         expires = f"{token.expires_at:%Y-%m-%d %H:%M}" if token.expires_at else "never"
@@ -759,8 +759,8 @@ def users_token(
 ) -> None:
     """Issue an API token for a user and print it (it is shown only this once),
     or with --revoke ID revoke one (see `users tokens`)."""
-    from calendar_svc.auth import find_user, issue_api_token, revoke_api_token
     from calendar_svc.extensions import get_writer_session, services
+    from calendar_svc.users import find_user, issue_api_token, revoke_api_token
 
     session = get_writer_session()
     if revoke_id is not None:

@@ -57,7 +57,7 @@ class IngestSettings:
 class ServerSettings:
     host: str
     port: int
-    #: gunicorn worker processes in production (calendar_svc/server.py).
+    #: gunicorn worker processes in production (calendar_svc/ops/server.py).
     workers: int
 
     def __post_init__(self) -> None:
@@ -173,7 +173,7 @@ class LoggingSettings:
 
 @dataclass(frozen=True)
 class AuthSettings:
-    """Sessions, API tokens and trusted browsers (``calendar_svc.auth``)."""
+    """Sessions, API tokens and trusted browsers (``calendar_svc.users``)."""
 
     #: A session ends this long after sign-in, however busy.
     session_hours: int

@@ -50,7 +50,7 @@ class User(Base):
     created_at: Mapped[dt.datetime]
     last_login_at: Mapped[dt.datetime | None]
     #: When the password was last set (None: before this was recorded). A
-    #: browser trusted before it is trusted no more (``calendar_svc.auth``).
+    #: browser trusted before it is trusted no more (``calendar_svc.users``).
     password_changed_at: Mapped[dt.datetime | None]
 
     api_tokens: Mapped[list[ApiToken]] = relationship(
@@ -90,7 +90,7 @@ class UserSession(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     token_hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
     created_at: Mapped[dt.datetime]
-    #: The last request seen, to within a minute (``calendar_svc.auth.TOUCH_INTERVAL``).
+    #: The last request seen, to within a minute (``calendar_svc.users.TOUCH_INTERVAL``).
     last_seen_at: Mapped[dt.datetime]
     #: Signed out, password changed, user disabled or signed out by an admin.
     ended_at: Mapped[dt.datetime | None]

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from calendar_svc.changes import change_labels, differences, snapshot_values
+from calendar_svc.events.changes import change_labels, differences, snapshot_values
 from calendar_svc.ingest.drafts import EventDraft, draft_events
 from calendar_svc.ingest.errors import DocumentConflict, UnreadableDocument
 from calendar_svc.ingest.matching import Candidate, Incoming, is_settled, match

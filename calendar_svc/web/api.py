@@ -17,10 +17,10 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import and_, func, select
 from werkzeug.exceptions import HTTPException
 
-from calendar_svc.auth import user_for_api_token
-from calendar_svc.export import event_records
+from calendar_svc.events.export import event_records
+from calendar_svc.events.filters import EventFilter, FilterError
 from calendar_svc.extensions import get_session, request_now
-from calendar_svc.filters import EventFilter, FilterError
+from calendar_svc.users import user_for_api_token
 from calendar_svc.web.openapi import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, openapi_document
 from models import Event, EventRevision, Section, listed_event_counts
 

@@ -7,7 +7,7 @@ and ``admin_required`` answer 403 to a user without the role.
 
 The session cookie (Flask's, signed) holds the id of a session row and the
 form token, nothing else; the row is checked on every request
-(``calendar_svc.auth.current_session``), so signing out, a new password or a
+(``calendar_svc.users.current_session``), so signing out, a new password or a
 disabled account ends the session on every worker at once. The cookie is set
 at sign-in and not again on every response: it carries no timestamp to keep
 fresh, as the lifetime and idle timeout are counted in the database.
@@ -15,7 +15,7 @@ fresh, as the lifetime and idle timeout are counted in the database.
 A second cookie, ``device`` (signed, HttpOnly, sent only to ``/login``),
 remembers that this browser signed in to an account, so that it may still
 sign in while failures elsewhere lock the account
-(``calendar_svc.auth.sign_in``).
+(``calendar_svc.users.sign_in``).
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from calendar_svc.auth import (
+from calendar_svc.extensions import get_session, get_writer_session, request_now, services
+from calendar_svc.users import (
     WINDOW,
     Device,
     SessionPolicy,
@@ -55,7 +56,6 @@ from calendar_svc.auth import (
     start_session,
     touch_session,
 )
-from calendar_svc.extensions import get_session, get_writer_session, request_now, services
 from models import User
 
 blueprint = Blueprint("auth", __name__)

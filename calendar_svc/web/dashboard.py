@@ -1,7 +1,7 @@
 """The dashboard: what is coming, what awaits a date, what is overdue, what changed.
 
 The lists are the agenda's (``models.agenda``) narrowed by the filters in the
-query string (``calendar_svc.filters``); unresolved conflicts between hand
+query string (``calendar_svc.events.filters``); unresolved conflicts between hand
 edits and a newer note are listed for editors to settle.
 """
 
@@ -14,8 +14,8 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import ColumnElement, and_, func, not_, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
+from calendar_svc.events.filters import EventFilter, FilterError
 from calendar_svc.extensions import get_session, request_now
-from calendar_svc.filters import EventFilter, FilterError
 from models import (
     DocumentVersion,
     Event,

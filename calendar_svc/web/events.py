@@ -1,11 +1,11 @@
 """An event's page, and the editor's changes to it: confirm, move, cancel, edit, add.
 
-Every change goes through ``calendar_svc.editing`` in one transaction and is
+Every change goes through ``calendar_svc.events.editing`` in one transaction and is
 an :class:`~models.EventRevision` naming the signed-in user. A change that
 cannot be made (an unreadable date, a date outside 1900-2100, a title or
 outcome longer than a cell of the note may be, nothing changed) leaves the
 event as it was and is shown on the page with status 400 (the limits are
-``calendar_svc.editing``'s, documented in ``docs/dates.md``, "Limits").
+``calendar_svc.events.editing``'s, documented in ``docs/dates.md``, "Limits").
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from calendar_svc import editing
-from calendar_svc.editing import EditError
+from calendar_svc.events import editing
+from calendar_svc.events.editing import EditError
 from calendar_svc.extensions import get_session, get_writer_session, request_now
 from calendar_svc.web.auth import editor_required
 from models import Category, Event, EventConflict, EventRevision, Section, SourceRef, Status

@@ -1,6 +1,6 @@
 """``/healthz``: the facts of ``calendar-svc check``, for load balancers and monitors.
 
-Open to anyone (no sign-in), so it shows only :func:`calendar_svc.health.public_health`:
+Open to anyone (no sign-in), so it shows only :func:`calendar_svc.ops.health.public_health`:
 states and counts, no host, URL, error text or anything from the note.
 """
 
@@ -10,7 +10,7 @@ from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
 from calendar_svc.extensions import notification_config, request_now, services
-from calendar_svc.health import public_health
+from calendar_svc.ops.health import public_health
 from notifications.jobs import mailer_from
 
 blueprint = Blueprint("health", __name__)

@@ -17,7 +17,8 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from calendar_svc.auth import (
+from calendar_svc.extensions import get_session, get_writer_session, request_now
+from calendar_svc.users import (
     AuthError,
     end_sessions,
     live_api_tokens,
@@ -26,7 +27,6 @@ from calendar_svc.auth import (
     set_active,
     set_role,
 )
-from calendar_svc.extensions import get_session, get_writer_session, request_now
 from calendar_svc.web.auth import SESSION_KEY, admin_required, session_policy
 from models import Role, User
 

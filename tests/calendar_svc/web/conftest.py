@@ -24,11 +24,11 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from calendar_svc.app import create_app
-from calendar_svc.auth import add_user
 from calendar_svc.extensions import services
 from calendar_svc.ingest.importer import import_note
 from calendar_svc.ingest.source import load_note, read_source
 from calendar_svc.subscribers import add_subscriber
+from calendar_svc.users import add_user
 from feeds.tokens import issue_token
 from models import Event, Role, Section
 from models.migrate import upgrade

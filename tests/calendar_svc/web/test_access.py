@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from calendar_svc.auth import MAX_FAILURES_PER_ACCOUNT
+from calendar_svc.users import MAX_FAILURES_PER_ACCOUNT
 from models import EventRevision, Subscriber
 from models.subscriber import unsubscribe_token
 from tests.calendar_svc.web.conftest import (

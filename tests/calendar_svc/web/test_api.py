@@ -16,8 +16,8 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 from sqlalchemy import select
 
-from calendar_svc.auth import find_user, issue_api_token
-from calendar_svc.editing import add_event
+from calendar_svc.events.editing import add_event
+from calendar_svc.users import find_user, issue_api_token
 from models import ApiToken, DocumentFormat, Event, Section
 from tests.calendar_svc.web.conftest import EDITOR, START, VIEWER, Site, post
 from tests.calendar_svc.web.test_pages import JRC, JRC_SHOWN

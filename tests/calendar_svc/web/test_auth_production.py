@@ -36,7 +36,7 @@ NEW_PASSWORD = "a different long passphrase"
 WRONG = "not the password at all"
 ROOT = Path(__file__).resolve().parents[3]
 APP = "calendar_svc:create_app()"
-#: The account's own limit (calendar_svc.auth.MAX_FAILURES_PER_ACCOUNT), as the issue states it.
+#: The account's own limit (calendar_svc.users.MAX_FAILURES_PER_ACCOUNT), as the issue states it.
 LIMIT = 5
 WORKERS = 2
 PARALLEL = 8

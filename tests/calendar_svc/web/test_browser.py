@@ -162,7 +162,7 @@ def test_upload_a_new_version_and_see_what_changed(page: Page, live: Site) -> No
     page.get_by_role("link", name="Documents").click()
     page.get_by_label("The note as PDF, Word (.docx) or text (.txt)").set_input_files(V2_PDF)
     # Reading a 93-page PDF takes seconds, more on a busy machine: as long as
-    # gunicorn gives an upload (calendar_svc/server.py), not Playwright's 30 s.
+    # gunicorn gives an upload (calendar_svc/ops/server.py), not Playwright's 30 s.
     page.get_by_role("button", name="Preview the import").click(timeout=120_000)
     expect(page.get_by_role("heading", name="Preview: 9876/24 of 15 May 2024")).to_be_visible()
     expect(page.get_by_text("add 4 events, change 8, remove 7")).to_be_visible()

@@ -23,7 +23,8 @@ def test_a_request_reads_the_clock_once(site: Site, editor: FlaskClient, path: s
 def test_importing_a_domain_module_loads_no_flask() -> None:
     """A fresh interpreter: this one has Flask loaded by the tests."""
     code = (
-        "import sys, calendar_svc.ingest.dates, calendar_svc.ingest.importer, calendar_svc.editing;"
+        "import sys, calendar_svc.ingest.dates, calendar_svc.ingest.importer,"
+        " calendar_svc.events.editing;"
         " print(sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'flask_wtf')))"
     )
     result = subprocess.run(

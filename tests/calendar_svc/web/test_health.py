@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from calendar_svc.app import create_app
-from calendar_svc.health import PROBE_TIMEOUT
+from calendar_svc.ops.health import PROBE_TIMEOUT
 from models import Subscriber
 from notifications.jobs import beat
 from notifications.ledger import RetryPolicy, claim, digest_row, mark_retry, record

@@ -36,7 +36,7 @@ from tests.databases import connected, fresh_database
 
 JRC = "10 th EU-Serbia Joint Readmission Committee meeting"
 #: The production configuration (two workers, the upload timeout of 120 s).
-SERVER = ("-c", "python:calendar_svc.server")
+SERVER = ("-c", "python:calendar_svc.ops.server")
 WORKERS = {"CALENDAR_SVC_SERVER_WORKERS": "2"}
 OUTSIDE = "9999-12-31 is outside the dates calendar-svc keeps (1900-01-01 to 2100-12-31)"
 #: Seconds before a request that hangs fails here (beyond the upload timeout).

@@ -65,7 +65,7 @@ def test_gunicorn_runs_the_configured_workers_and_each_sees_a_new_note(
     assert run("subscribers", "add", "desk@example.eu", "--section", "serbia").returncode == 0
     token = token_of(run("subscribers", "token", "desk@example.eu").stdout)
     log = tmp_path / "access.log"
-    options = ("-c", "python:calendar_svc.server", "--access-logfile", str(log),
+    options = ("-c", "python:calendar_svc.ops.server", "--access-logfile", str(log),
                "--access-logformat", "%(p)s %(s)s %({etag}o)s")  # fmt: skip
     workers = {"CALENDAR_SVC_SERVER_WORKERS": str(WORKERS)}
     with gunicorn(imported.database, *options, env=workers) as base:

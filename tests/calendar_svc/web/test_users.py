@@ -7,7 +7,7 @@ import re
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from calendar_svc.auth import find_user, issue_api_token
+from calendar_svc.users import find_user, issue_api_token
 from models import ApiToken, Role
 from tests.calendar_svc.web.conftest import ADMIN, EDITOR, VIEWER, Site, post, sign_in
 

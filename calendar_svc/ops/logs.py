@@ -4,7 +4,7 @@
 command (the scheduler among them), the development server and every gunicorn
 worker log alike, as ``[logging]`` says. gunicorn's own handlers (error and
 access log) get the same format. Whatever the format, records pass
-:class:`~calendar_svc.redaction.RedactSecrets` on the way out.
+:class:`~calendar_svc.ops.redaction.RedactSecrets` on the way out.
 
 A record is one line, whatever it quotes: a request path decoded by gunicorn
 or werkzeug may hold "%0a", and a line break there must not start a line that
@@ -22,7 +22,7 @@ import re
 
 from flask.logging import wsgi_errors_stream
 
-from calendar_svc.redaction import RedactSecrets
+from calendar_svc.ops.redaction import RedactSecrets
 from calendar_svc.settings import LoggingSettings
 
 #: Names the handler :func:`configure` installs, so that it replaces it when called again.

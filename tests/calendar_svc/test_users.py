@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from calendar_svc.auth import (
+from calendar_svc.users import (
     MAX_EMAIL,
     MAX_FAILURES_PER_ACCOUNT,
     MAX_FAILURES_PER_ACCOUNT_OVERALL,

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from calendar_svc import editing
-from calendar_svc.editing import EditError
+from calendar_svc.events import editing
+from calendar_svc.events.editing import EditError
 from calendar_svc.ingest.report import ImportReport
 from models import (
     Category,

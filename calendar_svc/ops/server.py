@@ -1,6 +1,6 @@
 """gunicorn's configuration in production, taken from calendar-svc's settings.
 
-    CALENDAR_SVC_CONFIG=/etc/calendar-svc.toml gunicorn -c python:calendar_svc.server
+    CALENDAR_SVC_CONFIG=/etc/calendar-svc.toml gunicorn -c python:calendar_svc.ops.server
 
 serves ``calendar_svc:create_app()`` on ``[server] host:port`` with
 ``[server] workers`` worker processes; options on gunicorn's command line

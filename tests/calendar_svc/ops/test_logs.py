@@ -22,8 +22,8 @@ import pytest
 from sqlalchemy import Connection, make_url, select, text
 from sqlalchemy.exc import DBAPIError
 
-from calendar_svc import logs
-from calendar_svc.redaction import redact
+from calendar_svc.ops import logs
+from calendar_svc.ops.redaction import redact
 from calendar_svc.settings import LoggingSettings, load_settings
 from models import Subscriber, derive_token
 from tests.conftest import SECRET, FeedSite, Run, gunicorn, services_of

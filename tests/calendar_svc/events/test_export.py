@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from calendar_svc.export import export_records, to_csv, to_json
+from calendar_svc.events.export import export_records, to_csv, to_json
 from models import (
     Category,
     DocumentFormat,

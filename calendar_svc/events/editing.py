@@ -22,8 +22,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from calendar_svc.changes import change_labels, differences, snapshot_values
 from calendar_svc.errors import CalendarSvcError
+from calendar_svc.events.changes import change_labels, differences, snapshot_values
 from calendar_svc.ingest.dates import MAX_DATE_CELL, DateCell, Marker, parse_date_cell
 from calendar_svc.ingest.note import MAX_OUTCOME, MAX_TITLE
 from models import (
@@ -241,7 +241,7 @@ def _within(what: str, text: str, limit: int) -> str:
     >>> _within("title", "JRC meeting", 3)
     Traceback (most recent call last):
     ...
-    calendar_svc.editing.EditError: the title is 11 characters long; it may have at most 3
+    calendar_svc.events.editing.EditError: the title is 11 characters long; it may have at most 3
     """
     if len(text) > limit:
         raise EditError(

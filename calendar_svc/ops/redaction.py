@@ -21,7 +21,7 @@ text, with :func:`redact`:
   ``Failing row contains (...)``).
 
 It sits on the loggers that see request paths (so any handler gets redacted
-records) and on the handlers ``calendar_svc.logs`` installs (so every record
+records) and on the handlers ``calendar_svc.ops.logs`` installs (so every record
 does).
 """
 
