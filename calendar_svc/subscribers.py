@@ -17,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from calendar_svc.errors import CalendarSvcError
-from feeds.scopes import slug
 from models import (
     CATEGORY_LABELS,
     Category,
@@ -28,7 +27,10 @@ from models import (
     SubscriberCategory,
     SubscriberGroup,
     SubscriberLeadDay,
+    category_by_key,
+    group_by_key,
     section_by_key,
+    slug,
 )
 
 HOW_TO_SUBSCRIBE = (
@@ -155,6 +157,13 @@ def remove_subscriber(session: Session, email: str) -> None:
     session.flush()
 
 
+def unsubscribe(subscriber: Subscriber, *, now: dt.datetime) -> None:
+    """Stop every mail to ``subscriber`` (their unsubscribe link); feeds keep working."""
+    subscriber.wants_reminders = False
+    subscriber.wants_digest = False
+    subscriber.updated_at = now
+
+
 def all_subscribers(session: Session) -> list[Subscriber]:
     return list(session.scalars(select(Subscriber).order_by(Subscriber.email)))
 
@@ -210,7 +219,7 @@ def find_section(session: Session, key: str) -> Section:
 
 
 def find_group(key: str) -> Group:
-    group = next((g for g in Group if slug(g.value) == slug(key)), None)
+    group = group_by_key(key)
     if group is None:
         known = ", ".join(slug(g.value) for g in Group)
         raise SubscriberError(f"no group {key!r}; known: {known}")
@@ -218,7 +227,7 @@ def find_group(key: str) -> Group:
 
 
 def find_category(key: str) -> Category:
-    category = next((c for c in Category if c.value == key.lower().replace("-", "_")), None)
+    category = category_by_key(key)
     if category is None:
         raise SubscriberError(f"no category {key!r}; known: {', '.join(c.value for c in Category)}")
     return category

@@ -8,7 +8,6 @@ category, a subscriber's own) and the filters of the request.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,15 +22,17 @@ from models import (
     DocumentFormat,
     DocumentVersion,
     Event,
-    Group,
     Occurrence,
     Precision,
     Section,
     SourceRef,
     Status,
     Subscriber,
+    category_by_key,
+    group_by_key,
     scope_condition,
     section_by_key,
+    slug,
 )
 
 
@@ -79,10 +80,6 @@ class FeedEntry:
     updated_at: dt.datetime
 
 
-def slug(text: str) -> str:
-    return "-".join(re.findall(r"[a-z0-9]+", text.lower()))
-
-
 def everything() -> Scope:
     return Scope("all", "All sections", true())
 
@@ -96,14 +93,14 @@ def section_scope(session: Session, key: str) -> Scope:
 
 
 def group_scope(key: str) -> Scope:
-    group = next((g for g in Group if slug(g.value) == key.lower()), None)
+    group = group_by_key(key)
     if group is None:
         raise FeedNotFound(key)
     return Scope(f"group:{slug(group.value)}", group.value, Section.group == group)
 
 
 def category_scope(key: str) -> Scope:
-    category = next((c for c in Category if c.value == key.lower().replace("-", "_")), None)
+    category = category_by_key(key)
     if category is None:
         raise FeedNotFound(key)
     return Scope(

@@ -15,12 +15,21 @@ from models.event import (
     Event,
     Precision,
     Status,
+    category_by_key,
     confidence_of,
 )
 from models.ledger import LedgerEntry, LedgerState, Rule, SchedulerHeartbeat
 from models.occurrence import Occurrence
 from models.revision import EventRevision, RevisionKind, data_version
-from models.section import Group, Section, listed_event_counts, section_by_key
+from models.section import (
+    Group,
+    Section,
+    group_by_key,
+    listed_event_counts,
+    section_by_key,
+    sections_in_order,
+    slug,
+)
 from models.source import SourceRef
 from models.subscriber import (
     FeedToken,
@@ -69,15 +78,19 @@ __all__ = [
     "SubscriberLeadDay",
     "User",
     "UserSession",
+    "category_by_key",
     "confidence_of",
     "current_feed_token",
     "data_version",
     "derive_token",
     "follows",
+    "group_by_key",
     "listed_event_counts",
     "make_engine",
     "make_session_factory",
     "scope_condition",
     "section_by_key",
+    "sections_in_order",
+    "slug",
     "token_hash",
 ]

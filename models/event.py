@@ -87,6 +87,15 @@ CATEGORY_LABELS = {
 }
 
 
+def category_by_key(key: str) -> Category | None:
+    """A category by its value or URL form (``mission_or_visit``, ``mission-or-visit``).
+
+    >>> category_by_key("Mission-or-Visit")
+    <Category.MISSION_OR_VISIT: 'mission_or_visit'>
+    """
+    return next((c for c in Category if c.value == key.lower().replace("-", "_")), None)
+
+
 #: The fields an import reads from the note (besides the occurrences).
 NOTE_FIELDS = ("title", "outcome", "category", "raw_date", "status", "precision", "location")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import StrEnum
 
 from sqlalchemy import String, UniqueConstraint, func, or_, select
@@ -50,11 +51,30 @@ class Section(Base):
         return f"<Section {self.slug}>"
 
 
+def slug(text: str) -> str:
+    """The URL form of a group or tag name.
+
+    >>> slug("Western Balkans")
+    'western-balkans'
+    """
+    return "-".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def group_by_key(key: str) -> Group | None:
+    """A group by its slug or name (``western-balkans``, ``Western Balkans``)."""
+    return next((group for group in Group if slug(group.value) == slug(key)), None)
+
+
 def section_by_key(session: Session, key: str) -> Section | None:
     """A section by slug (``cabo-verde``) or ISO 3166-1 code (``CV``, ``cv``)."""
     return session.scalar(
         select(Section).where(or_(Section.slug == key.lower(), Section.iso_code == key.upper()))
     )
+
+
+def sections_in_order(session: Session) -> list[Section]:
+    """Every section, in the note's order."""
+    return list(session.scalars(select(Section).order_by(Section.position)))
 
 
 def listed_event_counts(session: Session) -> dict[int, int]:

@@ -15,8 +15,7 @@ from sqlalchemy import ColumnElement, and_, or_, select, true
 from sqlalchemy.orm import Session
 
 from calendar_svc.errors import CalendarSvcError
-from feeds.scopes import slug
-from models import Category, Confidence, Event, Group, Section, section_by_key
+from models import Confidence, Event, Section, category_by_key, group_by_key, section_by_key, slug
 from models.tag import ARTICLE_25A_FOLLOW_UP, is_article_25a_follow_up
 
 
@@ -59,15 +58,14 @@ class EventFilter:
                 raise FilterError(f"no section {self.section!r}")
             conditions.append(Event.section_id == section.id)
         if self.group:
-            group = next((g for g in Group if slug(g.value) == slug(self.group)), None)
+            group = group_by_key(self.group)
             if group is None:
                 raise FilterError(f"no group {self.group!r}")
             conditions.append(Section.group == group)
         if self.category:
-            try:
-                category = Category(self.category.replace("-", "_"))
-            except ValueError:
-                raise FilterError(f"no category {self.category!r}") from None
+            category = category_by_key(self.category)
+            if category is None:
+                raise FilterError(f"no category {self.category!r}")
             conditions.append(Event.category == category)
         if self.tag:
             if slug(self.tag) != slug(ARTICLE_25A_FOLLOW_UP):

@@ -22,7 +22,7 @@ from calendar_svc.events.filters import EventFilter, FilterError
 from calendar_svc.extensions import get_session, request_now
 from calendar_svc.users import user_for_api_token
 from calendar_svc.web.openapi import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, openapi_document
-from models import Event, EventRevision, Section, listed_event_counts
+from models import Event, EventRevision, Section, listed_event_counts, sections_in_order
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -131,7 +131,7 @@ def sections() -> ResponseReturnValue:
                 "iso_code": s.iso_code,
                 "events": counts.get(s.id, 0),
             }
-            for s in session.scalars(select(Section).order_by(Section.position))
+            for s in sections_in_order(session)
         ]
     )
 

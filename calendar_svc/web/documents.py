@@ -8,7 +8,6 @@ on the same bytes (kept under their SHA-256 meanwhile) and commits.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +22,9 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, joinedload
 from werkzeug.utils import secure_filename
 
+from calendar_svc.events.history import document_changes, documents_newest_first, revision_counts
 from calendar_svc.extensions import get_session, get_writer_session, request_now, services
 from calendar_svc.ingest.errors import IngestError
 from calendar_svc.ingest.importer import import_note
@@ -34,11 +32,9 @@ from calendar_svc.ingest.pending import PendingUploads
 from calendar_svc.ingest.report import ImportReport
 from calendar_svc.ingest.source import load_note, source_of
 from calendar_svc.web.auth import editor_required
-from models import DocumentVersion, Event, EventConflict, EventRevision, RevisionKind, Section
+from models import DocumentVersion
 
 blueprint = Blueprint("documents", __name__, url_prefix="/documents")
-#: The headings of a document's changes, in the order the page shows them.
-CHANGE_KINDS = ("new", "confirmed", "cancelled", "changed", "listed again", "removed")
 
 
 @blueprint.get("")
@@ -48,19 +44,12 @@ def index() -> ResponseReturnValue:
 
 def _index(error: str | None = None) -> str:
     session = get_session()
-    counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for document_id, kind, n in session.execute(
-        select(EventRevision.document_version_id, EventRevision.kind, func.count())
-        .where(EventRevision.document_version_id.is_not(None))
-        .group_by(EventRevision.document_version_id, EventRevision.kind)
-    ):
-        counts[document_id][kind.value] = n
-    documents = session.scalars(
-        select(DocumentVersion).order_by(
-            DocumentVersion.document_date.desc(), DocumentVersion.id.desc()
-        )
-    ).all()
-    return render_template("documents.html", documents=documents, counts=counts, error=error)
+    return render_template(
+        "documents.html",
+        documents=documents_newest_first(session),
+        counts=revision_counts(session),
+        error=error,
+    )
 
 
 @blueprint.get("/<int:document_id>")
@@ -69,65 +58,15 @@ def show(document_id: int) -> ResponseReturnValue:
     document = session.get(DocumentVersion, document_id)
     if document is None:
         abort(404)
-    previous = session.scalar(
-        select(DocumentVersion)
-        .where(DocumentVersion.id < document.id)
-        .order_by(DocumentVersion.id.desc())
-    )
-    if previous is None:
-        # The first version: every event is new, so the page counts them by section.
-        counts = session.execute(
-            select(Section, func.count())
-            .join(Event, Event.section_id == Section.id)
-            .join(EventRevision, EventRevision.event_id == Event.id)
-            .where(
-                EventRevision.document_version_id == document.id,
-                EventRevision.kind == RevisionKind.CREATED,
-            )
-            .group_by(Section.id)
-            .order_by(Section.position)
-        ).all()
-        return render_template("document.html", document=document, first=counts)
-    revisions = session.scalars(
-        select(EventRevision)
-        .join(EventRevision.event)
-        .join(Event.section)
-        .options(contains_eager(EventRevision.event).contains_eager(Event.section))
-        .where(EventRevision.document_version_id == document.id)
-        .order_by(Section.position, Event.position, Event.id)
-    ).all()
-    changes: dict[str, list[EventRevision]] = {kind: [] for kind in CHANGE_KINDS}
-    for revision in revisions:
-        changes[change_kind(revision)].append(revision)
-    conflicts = session.scalars(
-        select(EventConflict)
-        .where(EventConflict.document_version_id == document.id)
-        .options(joinedload(EventConflict.event).joinedload(Event.section))
-        .order_by(EventConflict.id)
-    ).all()
+    done = document_changes(session, document)
     return render_template(
         "document.html",
         document=document,
-        previous=previous,
-        changes=changes,
-        conflicts=conflicts,
-        first=None,
+        previous=done.previous,
+        first=done.created_by_section if done.previous is None else None,
+        changes=done.changes,
+        conflicts=done.conflicts,
     )
-
-
-def change_kind(revision: EventRevision) -> str:
-    """Which heading of a document's diff a revision goes under."""
-    if revision.kind is RevisionKind.CREATED:
-        return "new"
-    if revision.kind is RevisionKind.REMOVED:
-        return "removed"
-    if revision.kind is RevisionKind.RESTORED:
-        return "listed again"
-    if {"cancelled", "postponed"} & set(revision.labels):
-        return "cancelled"
-    if "date confirmed" in revision.labels:
-        return "confirmed"
-    return "changed"
 
 
 @blueprint.post("/upload")

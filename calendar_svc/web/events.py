@@ -22,7 +22,17 @@ from calendar_svc.events import editing
 from calendar_svc.events.editing import EditError
 from calendar_svc.extensions import get_session, get_writer_session, request_now
 from calendar_svc.web.auth import editor_required
-from models import Category, Event, EventConflict, EventRevision, Section, SourceRef, Status
+from models import (
+    Category,
+    Event,
+    EventConflict,
+    EventRevision,
+    Section,
+    SourceRef,
+    Status,
+    category_by_key,
+    sections_in_order,
+)
 from models.window import BOUNDS
 
 blueprint = Blueprint("events", __name__)
@@ -164,7 +174,7 @@ def edit_details(uid: str) -> ResponseReturnValue:
 @editor_required
 def new() -> ResponseReturnValue:
     reader = get_session()
-    sections = reader.scalars(select(Section).order_by(Section.position)).all()
+    sections = sections_in_order(reader)
     form = request.form if request.method == "POST" else request.args
     context = {"sections": sections, "form": form, "categories": list(Category)}
     if request.method == "GET":
@@ -229,8 +239,8 @@ def _date(name: str) -> dt.date:
 
 
 def _category(value: str) -> Category:
-    try:
-        return Category(value)
-    except ValueError:
+    category = category_by_key(value)
+    if category is None:
         # Not echoed in full: the value is whatever was sent.
         abort(400, f"no category {value[:40]!r}")
+    return category

@@ -12,7 +12,6 @@ from __future__ import annotations
 from importlib.metadata import version
 from typing import Any
 
-from feeds.scopes import slug
 from models import (
     Category,
     Confidence,
@@ -21,6 +20,7 @@ from models import (
     Precision,
     RevisionKind,
     Status,
+    slug,
 )
 
 DATE = {"type": "string", "format": "date"}

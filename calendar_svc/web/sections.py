@@ -17,6 +17,7 @@ from models import (
     current_feed_token,
     listed_event_counts,
     section_by_key,
+    sections_in_order,
 )
 
 blueprint = Blueprint("sections", __name__, url_prefix="/sections")
@@ -26,7 +27,7 @@ blueprint = Blueprint("sections", __name__, url_prefix="/sections")
 def index() -> ResponseReturnValue:
     session = get_session()
     counts = listed_event_counts(session)
-    sections = list(session.scalars(select(Section).order_by(Section.position)))
+    sections = sections_in_order(session)
     return render_template("sections.html", sections=sections, counts=counts)
 
 

@@ -25,9 +25,8 @@ from calendar_svc.subscribers import (
     update_subscriber,
 )
 from calendar_svc.web.auth import admin_required
-from feeds.scopes import slug
 from feeds.tokens import issue_token, revoke_tokens
-from models import Section, Subscriber, current_feed_token
+from models import Subscriber, current_feed_token, sections_in_order, slug
 
 blueprint = Blueprint("subscriptions", __name__, url_prefix="/subscriptions")
 #: What the form offers someone who has no subscription yet.
@@ -225,7 +224,7 @@ def _page(
         token_action=token_action,
         error=error,
         for_someone=for_someone,
-        sections=get_session().scalars(select(Section).order_by(Section.position)).all(),
+        sections=sections_in_order(get_session()),
         chosen=chosen,
         links=feed_links(app.settings.base_url, token, subscriber) if token else [],
         how_to=HOW_TO_SUBSCRIBE,

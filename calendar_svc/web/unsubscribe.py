@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import Gone
 
 from calendar_svc.extensions import get_session, get_writer_session, request_now, services
+from calendar_svc.subscribers import unsubscribe
 from models.subscriber import UNSUBSCRIBE_LINK_DAYS, UnsubscribeLink, open_unsubscribe_link
 
 blueprint = Blueprint("unsubscribe", __name__, url_prefix="/unsubscribe")
@@ -65,9 +66,7 @@ def confirm(token: str) -> ResponseReturnValue:
     session = get_writer_session()
     with session.begin():
         subscriber = _link(token, session).subscriber
-        subscriber.wants_reminders = False
-        subscriber.wants_digest = False
-        subscriber.updated_at = request_now()
+        unsubscribe(subscriber, now=request_now())
         email = masked_email(subscriber.email)
     return render_template("unsubscribe.html", email=email, done=True)
 
