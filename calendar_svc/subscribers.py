@@ -145,8 +145,13 @@ def update_subscriber(
     session.flush()
 
 
+def subscriber_by_email(session: Session, email: str) -> Subscriber | None:
+    """The subscriber of an address as stored (a signed-in user's: both are normalised)."""
+    return session.scalar(select(Subscriber).filter_by(email=email))
+
+
 def find_subscriber(session: Session, email: str) -> Subscriber:
-    subscriber = session.scalar(select(Subscriber).filter_by(email=normalise_email(email)))
+    subscriber = subscriber_by_email(session, normalise_email(email))
     if subscriber is None:
         raise SubscriberError(f"no subscriber {email}")
     return subscriber

@@ -170,6 +170,10 @@ def set_password(
     return Ended(sessions, tokens)
 
 
+def all_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.email)))
+
+
 def find_user(session: Session, email: str) -> User:
     user = session.scalar(select(User).filter_by(email=sign_in_address(email)))
     if user is None:

@@ -17,6 +17,7 @@ from models.event import (
     Status,
     category_by_key,
     confidence_of,
+    event_by_uid,
 )
 from models.ledger import LedgerEntry, LedgerState, Rule, SchedulerHeartbeat
 from models.occurrence import Occurrence
@@ -24,6 +25,7 @@ from models.revision import EventRevision, RevisionKind, data_version
 from models.section import (
     Group,
     Section,
+    events_of,
     group_by_key,
     listed_event_counts,
     section_by_key,
@@ -83,6 +85,8 @@ __all__ = [
     "current_feed_token",
     "data_version",
     "derive_token",
+    "event_by_uid",
+    "events_of",
     "follows",
     "group_by_key",
     "listed_event_counts",

@@ -11,14 +11,25 @@ import datetime as dt
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, ForeignKey, Index, String, UniqueConstraint, case, or_
+from sqlalchemy import (
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    case,
+    or_,
+    select,
+)
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.db import Base, intpk, str80, str_enum, text
 from models.title import display_title
 
 if TYPE_CHECKING:
+    from sqlalchemy.sql.base import ExecutableOption
+
     from models.document import DocumentVersion
     from models.occurrence import Occurrence
     from models.revision import EventRevision
@@ -85,6 +96,11 @@ CATEGORY_LABELS = {
     Category.CONFERENCE_OR_FORUM: "Conference or forum",
     Category.OTHER: "Other",
 }
+
+
+def event_by_uid(session: Session, uid: str, *options: ExecutableOption) -> Event | None:
+    """An event by its uid (the export's and the feeds'), loaded with ``options``."""
+    return session.scalar(select(Event).where(Event.uid == uid).options(*options))
 
 
 def category_by_key(key: str) -> Category | None:

@@ -7,7 +7,7 @@ import re
 from enum import StrEnum
 
 from sqlalchemy import String, UniqueConstraint, func, or_, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
 
 from models.db import Base, intpk, str80, str_enum
 from models.event import Event
@@ -69,6 +69,18 @@ def section_by_key(session: Session, key: str) -> Section | None:
     """A section by slug (``cabo-verde``) or ISO 3166-1 code (``CV``, ``cv``)."""
     return session.scalar(
         select(Section).where(or_(Section.slug == key.lower(), Section.iso_code == key.upper()))
+    )
+
+
+def events_of(session: Session, section: Section) -> list[Event]:
+    """The section's events in the note's order, removed ones too, with their occurrences."""
+    return list(
+        session.scalars(
+            select(Event)
+            .where(Event.section_id == section.id)
+            .options(selectinload(Event.occurrences))
+            .order_by(Event.position, Event.id)
+        )
     )
 
 

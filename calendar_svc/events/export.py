@@ -22,7 +22,7 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, select, true
+from sqlalchemy import ColumnElement, and_, func, select, true
 from sqlalchemy.orm import Session, contains_eager
 
 from models import Event, Occurrence, Section, SourceRef
@@ -62,6 +62,14 @@ def export_records(session: Session, *, section: Section | None = None) -> list[
     if section is not None:
         condition = and_(condition, Event.section_id == section.id)
     return event_records(session, condition)
+
+
+def count_events(session: Session, condition: ColumnElement[bool]) -> int:
+    """How many events match ``condition`` (on ``Event`` joined with ``Section``)."""
+    return (
+        session.scalar(select(func.count()).select_from(Event).join(Event.section).where(condition))
+        or 0
+    )
 
 
 def event_records(

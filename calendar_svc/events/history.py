@@ -71,6 +71,30 @@ def open_conflicts(session: Session, condition: ColumnElement[bool]) -> list[Eve
     )
 
 
+def conflicts_of(session: Session, event: Event) -> list[EventConflict]:
+    """Every conflict of ``event``, resolved or not, newest first."""
+    return list(
+        session.scalars(
+            select(EventConflict)
+            .where(EventConflict.event_id == event.id)
+            .options(joinedload(EventConflict.document_version))
+            .order_by(EventConflict.detected_at.desc())
+        )
+    )
+
+
+def revisions_of(session: Session, uid: str) -> list[EventRevision]:
+    """The revisions of the event ``uid``, first to last."""
+    return list(
+        session.scalars(
+            select(EventRevision)
+            .join(EventRevision.event)
+            .where(Event.uid == uid)
+            .order_by(EventRevision.revision)
+        )
+    )
+
+
 def documents_newest_first(session: Session) -> list[DocumentVersion]:
     return list(
         session.scalars(

@@ -14,15 +14,16 @@ from typing import Any
 
 from flask import Blueprint, g, jsonify, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_
 from werkzeug.exceptions import HTTPException
 
-from calendar_svc.events.export import event_records
+from calendar_svc.events.export import count_events, event_records
 from calendar_svc.events.filters import EventFilter, FilterError
+from calendar_svc.events.history import revisions_of
 from calendar_svc.extensions import get_session, request_now
 from calendar_svc.users import user_for_api_token
 from calendar_svc.web.openapi import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, openapi_document
-from models import Event, EventRevision, Section, listed_event_counts, sections_in_order
+from models import Event, EventRevision, listed_event_counts, sections_in_order
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -67,7 +68,7 @@ def authenticate() -> None:
 def openapi() -> ResponseReturnValue:
     slugs: list[str] = []
     if g.user is not None:
-        slugs = list(get_session().scalars(select(Section.slug).order_by(Section.position)))
+        slugs = [section.slug for section in sections_in_order(get_session())]
     response = jsonify(openapi_document(slugs))
     # The answer depends on the credentials: no shared cache may keep one for all.
     response.vary.update(("Authorization", "Cookie"))
@@ -92,9 +93,7 @@ def events() -> ResponseReturnValue:
         raise ApiError(400, str(exc)) from None
     if not removed:
         condition = and_(condition, Event.is_removed.is_(False))
-    total = session.scalar(
-        select(func.count()).select_from(Event).join(Event.section).where(condition)
-    )
+    total = count_events(session, condition)
     return jsonify(
         total=total,
         limit=limit,
@@ -109,12 +108,7 @@ def event(uid: str) -> ResponseReturnValue:
     records = event_records(session, Event.uid == uid)
     if not records:
         raise ApiError(404, f"no event {uid!r}")
-    revisions = session.execute(
-        select(EventRevision)
-        .join(EventRevision.event)
-        .where(Event.uid == uid)
-        .order_by(EventRevision.revision)
-    ).scalars()
+    revisions = revisions_of(session, uid)
     return jsonify(records[0] | {"revisions": [_revision(r) for r in revisions]})
 
 

@@ -15,11 +15,11 @@ from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from calendar_svc.events import editing
 from calendar_svc.events.editing import EditError
+from calendar_svc.events.history import conflicts_of
 from calendar_svc.extensions import get_session, get_writer_session, request_now
 from calendar_svc.web.auth import editor_required
 from models import (
@@ -27,10 +27,11 @@ from models import (
     Event,
     EventConflict,
     EventRevision,
-    Section,
     SourceRef,
     Status,
     category_by_key,
+    event_by_uid,
+    section_by_key,
     sections_in_order,
 )
 from models.window import BOUNDS
@@ -60,24 +61,17 @@ def show(uid: str) -> ResponseReturnValue:
 
 
 def _page(session: Session, uid: str, *, error: str | None = None) -> str:
-    event = session.scalar(
-        select(Event)
-        .where(Event.uid == uid)
-        .options(
-            joinedload(Event.section),
-            joinedload(Event.document_version),
-            selectinload(Event.occurrences),
-            selectinload(Event.revisions).joinedload(EventRevision.document_version),
-        )
+    event = event_by_uid(
+        session,
+        uid,
+        joinedload(Event.section),
+        joinedload(Event.document_version),
+        selectinload(Event.occurrences),
+        selectinload(Event.revisions).joinedload(EventRevision.document_version),
     )
     if event is None:
         abort(404)
-    conflicts = session.scalars(
-        select(EventConflict)
-        .where(EventConflict.event_id == event.id)
-        .options(joinedload(EventConflict.document_version))
-        .order_by(EventConflict.detected_at.desc())
-    ).all()
+    conflicts = conflicts_of(session, event)
     return render_template(
         "event.html",
         event=event,
@@ -102,7 +96,7 @@ def _edit(uid: str, change: Callable[[Session, Event, str, dt.datetime], object]
     session = get_writer_session()
     try:
         with session.begin():
-            event = session.scalar(select(Event).filter_by(uid=uid))
+            event = event_by_uid(session, uid)
             if event is None:
                 abort(404)
             change(session, event, g.user.email, request_now())
@@ -182,7 +176,7 @@ def new() -> ResponseReturnValue:
     session = get_writer_session()
     try:
         with session.begin():
-            section = session.scalar(select(Section).filter_by(slug=form.get("section", "")))
+            section = section_by_key(session, form.get("section", ""))
             if section is None:
                 raise EditError("choose the section the event belongs to")
             category = form.get("category", "")

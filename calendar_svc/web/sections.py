@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, render_template
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from calendar_svc.extensions import get_session, request_now, services
-from calendar_svc.subscribers import HOW_TO_SUBSCRIBE, FeedLink, feed_link
+from calendar_svc.subscribers import HOW_TO_SUBSCRIBE, FeedLink, feed_link, subscriber_by_email
 from calendar_svc.web.timeline import lay_out
 from models import (
-    Event,
     Section,
-    Subscriber,
     current_feed_token,
+    events_of,
     listed_event_counts,
     section_by_key,
     sections_in_order,
@@ -37,14 +34,7 @@ def show(slug: str) -> ResponseReturnValue:
     section = section_by_key(session, slug)
     if section is None:
         abort(404)
-    events = list(
-        session.scalars(
-            select(Event)
-            .where(Event.section_id == section.id)
-            .options(selectinload(Event.occurrences))
-            .order_by(Event.position, Event.id)
-        )
-    )
+    events = events_of(session, section)
     listed = [e for e in events if not e.is_removed]
     today = request_now().date()
     return render_template(
@@ -60,7 +50,7 @@ def show(slug: str) -> ResponseReturnValue:
 
 def _feed_link(section: Section) -> FeedLink | None:
     """The section's feed with the signed-in user's token, if they have one."""
-    subscriber = get_session().scalar(select(Subscriber).filter_by(email=g.user.email))
+    subscriber = subscriber_by_email(get_session(), g.user.email)
     app = services()
     token = subscriber and current_feed_token(subscriber, app.secret)
     if not token:

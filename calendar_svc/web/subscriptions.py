@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from calendar_svc.extensions import get_session, get_writer_session, request_now, services
@@ -22,6 +21,7 @@ from calendar_svc.subscribers import (
     all_subscribers,
     describe_scope,
     feed_links,
+    subscriber_by_email,
     update_subscriber,
 )
 from calendar_svc.web.auth import admin_required
@@ -135,7 +135,7 @@ def new_token(subscriber_id: int) -> ResponseReturnValue:
 
 
 def _own(session: Session) -> Subscriber | None:
-    return session.scalar(select(Subscriber).filter_by(email=g.user.email))
+    return subscriber_by_email(session, g.user.email)
 
 
 def _add(session: Session, email: str, name: str) -> Subscriber:

@@ -14,12 +14,12 @@ from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from calendar_svc.extensions import get_session, get_writer_session, request_now
 from calendar_svc.users import (
     AuthError,
+    all_users,
     end_sessions,
     live_api_tokens,
     live_sessions,
@@ -40,7 +40,7 @@ def index() -> ResponseReturnValue:
     now = request_now()
     return render_template(
         "users.html",
-        users=db.scalars(select(User).order_by(User.email)).all(),
+        users=all_users(db),
         sessions=live_sessions(db, now=now, policy=session_policy()),
         tokens=live_api_tokens(db, now=now),
     )
