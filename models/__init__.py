@@ -16,6 +16,7 @@ from models.event import (
     Precision,
     Status,
     confidence_of,
+    is_firm_date,
 )
 from models.ledger import LedgerEntry, LedgerState, Rule, SchedulerHeartbeat
 from models.occurrence import Occurrence
@@ -74,6 +75,7 @@ __all__ = [
     "data_version",
     "derive_token",
     "follows",
+    "is_firm_date",
     "listed_event_counts",
     "make_engine",
     "make_session_factory",

@@ -11,7 +11,16 @@ import datetime as dt
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, ForeignKey, Index, String, UniqueConstraint, case, or_
+from sqlalchemy import (
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    and_,
+    case,
+    or_,
+)
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -91,6 +100,26 @@ CATEGORY_LABELS = {
 NOTE_FIELDS = ("title", "outcome", "category", "raw_date", "status", "precision", "location")
 
 
+#: The precisions of a firm date: a day, or a span of days.
+FIRM_PRECISIONS = (Precision.DAY, Precision.DAYS)
+
+
+def is_firm_date(status: Status, precision: Precision) -> bool:
+    """Whether a date is firm (:attr:`Confidence.FIRM`): confirmed, at day or days precision.
+
+    The one definition of firm: :func:`confidence_of` and :attr:`Event.is_firm`
+    (in Python and, for queries, in SQL) follow it.
+
+    >>> is_firm_date(Status.CONFIRMED, Precision.DAYS)
+    True
+    >>> is_firm_date(Status.CONFIRMED, Precision.MONTH)
+    False
+    >>> is_firm_date(Status.TENTATIVE, Precision.DAY)
+    False
+    """
+    return status is Status.CONFIRMED and precision in FIRM_PRECISIONS
+
+
 def confidence_of(status: Status, precision: Precision) -> Confidence:
     """Derive the confidence shown everywhere from status and precision.
 
@@ -105,10 +134,10 @@ def confidence_of(status: Status, precision: Precision) -> Confidence:
     """
     if status in (Status.CANCELLED, Status.POSTPONED):
         return Confidence.OFF
+    if is_firm_date(status, precision):
+        return Confidence.FIRM
     if status is Status.TENTATIVE or precision is Precision.UNKNOWN:
         return Confidence.TENTATIVE
-    if precision in (Precision.DAY, Precision.DAYS):
-        return Confidence.FIRM
     return Confidence.APPROXIMATE
 
 
@@ -186,6 +215,17 @@ class Event(Base):
         return display_title(self.title, tentative=self.status is Status.TENTATIVE)
 
     @hybrid_property
+    def is_firm(self) -> bool:
+        """Whether the event's date is firm (:func:`is_firm_date`); a condition in queries."""
+        return is_firm_date(self.status, self.precision)
+
+    @is_firm.inplace.expression
+    @classmethod
+    def _is_firm_expression(cls) -> ColumnElement[bool]:
+        # is_firm_date, for filtering in SQL.
+        return and_(cls.status == Status.CONFIRMED, cls.precision.in_(FIRM_PRECISIONS))
+
+    @hybrid_property
     def confidence(self) -> Confidence:
         return confidence_of(self.status, self.precision)
 
@@ -195,11 +235,11 @@ class Event(Base):
         # The same rules as confidence_of, for filtering in SQL.
         return case(
             (cls.status.in_((Status.CANCELLED, Status.POSTPONED)), Confidence.OFF.value),
+            (cls.is_firm, Confidence.FIRM.value),
             (
                 or_(cls.status == Status.TENTATIVE, cls.precision == Precision.UNKNOWN),
                 Confidence.TENTATIVE.value,
             ),
-            (cls.precision.in_((Precision.DAY, Precision.DAYS)), Confidence.FIRM.value),
             else_=Confidence.APPROXIMATE.value,
         )
 
@@ -230,4 +270,5 @@ __all__ = [
     "Precision",
     "Status",
     "confidence_of",
+    "is_firm_date",
 ]

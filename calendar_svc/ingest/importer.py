@@ -30,7 +30,6 @@ from calendar_svc.ingest.source import SourceFile
 from models import (
     NOTE_FIELDS,
     Category,
-    Confidence,
     DocumentVersion,
     Event,
     EventConflict,
@@ -40,7 +39,7 @@ from models import (
     RevisionKind,
     Section,
     Status,
-    confidence_of,
+    is_firm_date,
 )
 from models.occurrence import keep_positions
 from models.source import SourceRef
@@ -280,7 +279,7 @@ class _Applier:
         return [kept.get(id(draft), draft) for draft in drafts]
 
     def _candidate(self, event: _Stored) -> Candidate:
-        firm = confidence_of(event.values["status"], event.values["precision"]) is Confidence.FIRM
+        firm = is_firm_date(event.values["status"], event.values["precision"])
         return Candidate(
             title=event.values["title"],
             raw_date=event.values["raw_date"],
