@@ -190,7 +190,8 @@ class Event(Base):
     #: What the note said (NOTE_FIELDS, "occurrences", "removed") when a person
     #: first edited the event, moved forward by each import: imports match and
     #: compare against it, so an edit neither hides the event nor re-raises a
-    #: conflict the note has not changed.
+    #: conflict the note has not changed. Written and read as a
+    #: :class:`~models.snapshot.NoteSnapshot`.
     note_snapshot: Mapped[dict[str, Any] | None]
     #: The latest note no longer lists it (kept with its uid and history).
     is_removed: Mapped[bool] = mapped_column(default=False)
@@ -245,16 +246,12 @@ class Event(Base):
 
     def begin_manual_edit(self) -> None:
         """Record what the note says, before a person changes the event for the first time."""
+        # Imported here: models.snapshot builds on this module.
+        from models.snapshot import NoteSnapshot
+
         if self.is_manual_override:
             return
-        snapshot: dict[str, Any] = {
-            name: getattr(getattr(self, name), "value", getattr(self, name)) for name in NOTE_FIELDS
-        }
-        snapshot["occurrences"] = [
-            [o.start.isoformat(), o.end.isoformat()] for o in self.occurrences
-        ]
-        snapshot["removed"] = self.is_removed
-        self.note_snapshot = snapshot
+        self.note_snapshot = NoteSnapshot.of_event(self).to_json()
         self.is_manual_override = True
 
     def __repr__(self) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from calendar_svc.events.changes import change_labels, differences, snapshot_values
+from calendar_svc.events.changes import change_labels, differences
 from calendar_svc.ingest.drafts import EventDraft, draft_events
 from calendar_svc.ingest.errors import DocumentConflict, UnreadableDocument
 from calendar_svc.ingest.matching import Candidate, Incoming, is_settled, match
@@ -29,19 +29,17 @@ from calendar_svc.ingest.sections import SectionIdentity
 from calendar_svc.ingest.source import SourceFile
 from models import (
     NOTE_FIELDS,
-    Category,
     DocumentVersion,
     Event,
     EventConflict,
     EventRevision,
     Occurrence,
-    Precision,
     RevisionKind,
     Section,
-    Status,
     is_firm_date,
 )
 from models.occurrence import keep_positions
+from models.snapshot import NoteSnapshot, json_value
 from models.source import SourceRef
 from models.window import Window, out_of_bounds
 
@@ -320,7 +318,8 @@ class _Applier:
                 note_windows = tuple(w for _, w in windows[row.id])
                 note_removed = row.is_removed
             else:
-                values, note_windows, note_removed = snapshot_values(snapshot)
+                note = NoteSnapshot.from_json(snapshot)
+                values, note_windows, note_removed = dict(note.values), note.windows, note.removed
             stored.append(
                 _Stored(
                     id=row.id,
@@ -354,7 +353,7 @@ class _Applier:
                 changes = {"removed": (True, False), **changes}
             if changes:
                 self._conflict(event, draft.title, changes)
-                pointers["note_snapshot"] = _snapshot(draft)
+                pointers["note_snapshot"] = NoteSnapshot(_values(draft), draft.windows).to_json()
             self.updates.append(pointers)
             return
         labels = change_labels(event.values, _values(draft), changes)
@@ -391,7 +390,7 @@ class _Applier:
         changes = {"removed": (False, True)}
         if event.is_manual_override:
             self._conflict(event, event.values["title"], changes)
-            snapshot = _to_snapshot(event.values, event.windows) | {"removed": True}
+            snapshot = NoteSnapshot(event.values, event.windows, removed=True).to_json()
             self.updates.append({"id": event.id, "note_snapshot": snapshot})
             return
         revision = event.revision + 1
@@ -453,7 +452,9 @@ class _Applier:
             {
                 "event_id": event.id,
                 "document_version_id": self.document.id,
-                "differences": {k: [_plain(v[0]), _plain(v[1])] for k, v in changes.items()},
+                "differences": {
+                    k: [json_value(v[0]), json_value(v[1])] for k, v in changes.items()
+                },
                 "detected_at": self.now,
             }
         )
@@ -477,7 +478,7 @@ class _Applier:
                 "revision": revision,
                 "kind": kind,
                 "labels": list(labels),
-                "changes": {k: [_plain(v[0]), _plain(v[1])] for k, v in changes.items()},
+                "changes": {k: [json_value(v[0]), json_value(v[1])] for k, v in changes.items()},
                 "document_version_id": self.document.id,
                 "actor": None,
                 "changed_at": self.now,
@@ -564,17 +565,6 @@ def _values(draft: EventDraft) -> dict[str, Any]:
     return {name: getattr(draft, name) for name in NOTE_FIELDS}
 
 
-def _snapshot(draft: EventDraft) -> dict[str, Any]:
-    return _to_snapshot({name: getattr(draft, name) for name in NOTE_FIELDS}, draft.windows)
-
-
-def _to_snapshot(values: dict[str, Any], windows: Sequence[Window]) -> dict[str, Any]:
-    snapshot = {name: _plain(value) for name, value in values.items()}
-    snapshot["occurrences"] = _plain(tuple(windows))
-    snapshot["removed"] = False
-    return snapshot
-
-
 def _new_uid(symbol: str, draft: EventDraft, taken: set[str]) -> str:
     """A uid derived from the import that first saw the event.
 
@@ -591,15 +581,6 @@ def _new_uid(symbol: str, draft: EventDraft, taken: set[str]) -> str:
         counter += 1
         uid = str(uuid.uuid5(UID_NAMESPACE, f"{base}|{counter}"))
     return uid
-
-
-def _plain(value: Any) -> Any:
-    """A JSON-ready form of a changed value."""
-    if isinstance(value, tuple) and all(isinstance(v, Window) for v in value):
-        return [[w.start.isoformat(), w.end.isoformat()] for w in value]
-    if isinstance(value, Category | Status | Precision):
-        return value.value
-    return value
 
 
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
