@@ -18,6 +18,7 @@ from models.event import (
     category_by_key,
     confidence_of,
     event_by_uid,
+    is_firm_date,
 )
 from models.ledger import LedgerEntry, LedgerState, Rule, SchedulerHeartbeat
 from models.occurrence import Occurrence
@@ -89,6 +90,7 @@ __all__ = [
     "events_of",
     "follows",
     "group_by_key",
+    "is_firm_date",
     "listed_event_counts",
     "make_engine",
     "make_session_factory",

@@ -28,8 +28,6 @@ from models.event import Event, Precision, Status
 from models.occurrence import Occurrence
 from models.section import Section
 
-FIRM_PRECISIONS = (Precision.DAY, Precision.DAYS)
-
 
 @dataclass(frozen=True)
 class Agenda:
@@ -39,17 +37,12 @@ class Agenda:
     overdue: list[Occurrence]
 
 
-def is_firm() -> ColumnElement[bool]:
-    """Confirmed at day or days precision."""
-    return and_(Event.status == Status.CONFIRMED, Event.precision.in_(FIRM_PRECISIONS))
-
-
 def is_vague() -> ColumnElement[bool]:
     """Tentative, or confirmed but coarser than days: a window awaiting a date."""
     return and_(
         Event.status.in_((Status.CONFIRMED, Status.TENTATIVE)),
         Event.precision != Precision.UNKNOWN,
-        or_(Event.status == Status.TENTATIVE, not_(Event.precision.in_(FIRM_PRECISIONS))),
+        not_(Event.is_firm),
     )
 
 
@@ -84,7 +77,7 @@ def build_agenda(
     upcoming_until = today + dt.timedelta(weeks=weeks)
     awaiting_until = today + dt.timedelta(days=lead_days)
     horizon = today - dt.timedelta(days=horizon_days)
-    firm = is_firm()
+    firm = Event.is_firm
     query = (
         select(
             Occurrence,

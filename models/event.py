@@ -17,6 +17,7 @@ from sqlalchemy import (
     Index,
     String,
     UniqueConstraint,
+    and_,
     case,
     or_,
     select,
@@ -116,6 +117,26 @@ def category_by_key(key: str) -> Category | None:
 NOTE_FIELDS = ("title", "outcome", "category", "raw_date", "status", "precision", "location")
 
 
+#: The precisions of a firm date: a day, or a span of days.
+FIRM_PRECISIONS = (Precision.DAY, Precision.DAYS)
+
+
+def is_firm_date(status: Status, precision: Precision) -> bool:
+    """Whether a date is firm (:attr:`Confidence.FIRM`): confirmed, at day or days precision.
+
+    The one definition of firm: :func:`confidence_of` and :attr:`Event.is_firm`
+    (in Python and, for queries, in SQL) follow it.
+
+    >>> is_firm_date(Status.CONFIRMED, Precision.DAYS)
+    True
+    >>> is_firm_date(Status.CONFIRMED, Precision.MONTH)
+    False
+    >>> is_firm_date(Status.TENTATIVE, Precision.DAY)
+    False
+    """
+    return status is Status.CONFIRMED and precision in FIRM_PRECISIONS
+
+
 def confidence_of(status: Status, precision: Precision) -> Confidence:
     """Derive the confidence shown everywhere from status and precision.
 
@@ -130,10 +151,10 @@ def confidence_of(status: Status, precision: Precision) -> Confidence:
     """
     if status in (Status.CANCELLED, Status.POSTPONED):
         return Confidence.OFF
+    if is_firm_date(status, precision):
+        return Confidence.FIRM
     if status is Status.TENTATIVE or precision is Precision.UNKNOWN:
         return Confidence.TENTATIVE
-    if precision in (Precision.DAY, Precision.DAYS):
-        return Confidence.FIRM
     return Confidence.APPROXIMATE
 
 
@@ -186,7 +207,8 @@ class Event(Base):
     #: What the note said (NOTE_FIELDS, "occurrences", "removed") when a person
     #: first edited the event, moved forward by each import: imports match and
     #: compare against it, so an edit neither hides the event nor re-raises a
-    #: conflict the note has not changed.
+    #: conflict the note has not changed. Written and read as a
+    #: :class:`~models.snapshot.NoteSnapshot`.
     note_snapshot: Mapped[dict[str, Any] | None]
     #: The latest note no longer lists it (kept with its uid and history).
     is_removed: Mapped[bool] = mapped_column(default=False)
@@ -211,6 +233,17 @@ class Event(Base):
         return display_title(self.title, tentative=self.status is Status.TENTATIVE)
 
     @hybrid_property
+    def is_firm(self) -> bool:
+        """Whether the event's date is firm (:func:`is_firm_date`); a condition in queries."""
+        return is_firm_date(self.status, self.precision)
+
+    @is_firm.inplace.expression
+    @classmethod
+    def _is_firm_expression(cls) -> ColumnElement[bool]:
+        # is_firm_date, for filtering in SQL.
+        return and_(cls.status == Status.CONFIRMED, cls.precision.in_(FIRM_PRECISIONS))
+
+    @hybrid_property
     def confidence(self) -> Confidence:
         return confidence_of(self.status, self.precision)
 
@@ -220,26 +253,22 @@ class Event(Base):
         # The same rules as confidence_of, for filtering in SQL.
         return case(
             (cls.status.in_((Status.CANCELLED, Status.POSTPONED)), Confidence.OFF.value),
+            (cls.is_firm, Confidence.FIRM.value),
             (
                 or_(cls.status == Status.TENTATIVE, cls.precision == Precision.UNKNOWN),
                 Confidence.TENTATIVE.value,
             ),
-            (cls.precision.in_((Precision.DAY, Precision.DAYS)), Confidence.FIRM.value),
             else_=Confidence.APPROXIMATE.value,
         )
 
     def begin_manual_edit(self) -> None:
         """Record what the note says, before a person changes the event for the first time."""
+        # Imported here: models.snapshot builds on this module.
+        from models.snapshot import NoteSnapshot
+
         if self.is_manual_override:
             return
-        snapshot: dict[str, Any] = {
-            name: getattr(getattr(self, name), "value", getattr(self, name)) for name in NOTE_FIELDS
-        }
-        snapshot["occurrences"] = [
-            [o.start.isoformat(), o.end.isoformat()] for o in self.occurrences
-        ]
-        snapshot["removed"] = self.is_removed
-        self.note_snapshot = snapshot
+        self.note_snapshot = NoteSnapshot.of_event(self).to_json()
         self.is_manual_override = True
 
     def __repr__(self) -> str:
@@ -255,4 +284,5 @@ __all__ = [
     "Precision",
     "Status",
     "confidence_of",
+    "is_firm_date",
 ]

@@ -37,9 +37,19 @@ _ORDINAL = re.compile(r"\b(\d+) +(st|nd|rd|th)\b", re.IGNORECASE)
 _CUT_HYPHEN = re.compile(
     r"(?<=[^\W_])- +(?!(?:and|or|to|nor|&|und|et|ou)\b)(?=[^\W_])", re.IGNORECASE
 )
-_TBC = r"(?:tbc|tbd|to be confirmed|to be determined)"
-#: "(tbc)", "[TBC]", or a trailing ", tbc" / "- TBC" / "tbc".
-_TBC_MARKER = re.compile(rf"\s*[(\[]\s*{_TBC}\s*[)\]]|\s*[,;:\-–]?\s*\b{_TBC}\s*$", re.IGNORECASE)
+#: The words by which the note says that something is to be confirmed (read in
+#: any case): the one list, which titles and date cells share. A date cell has
+#: a few more (``calendar_svc.ingest.dates``) that a title does not: there,
+#: "provisional" or "to be agreed" can be what a meeting is about.
+TBC_WORDS = r"tbc|tbd|to\s+be\s+(?:confirmed|determined)"
+#: A tbc marker in a title, in parentheses or not: it makes the row tentative
+#: (``calendar_svc.ingest.drafts``), and matching leaves it out of the titles it
+#: compares (``calendar_svc.ingest.matching``).
+TBC = re.compile(rf"\(?\b(?:{TBC_WORDS})\b\)?", re.IGNORECASE)
+#: "(tbc)", "[TBC]", or a trailing ", tbc" / "- TBC" / "tbc": what display drops.
+_TBC_MARKER = re.compile(
+    rf"\s*[(\[]\s*(?:{TBC_WORDS})\s*[)\]]|\s*[,;:\-–]?\s*\b(?:{TBC_WORDS})\s*$", re.IGNORECASE
+)
 
 
 def display_title(title: str, *, tentative: bool = False) -> str:

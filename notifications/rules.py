@@ -53,7 +53,7 @@ from models import (
     SubscriberLeadDay,
     follows,
 )
-from models.agenda import is_firm, is_vague, reported_as_past
+from models.agenda import is_vague, reported_as_past
 
 #: Changes that warrant telling someone who was reminded of the event.
 UPDATE_LABELS = frozenset(
@@ -146,7 +146,7 @@ def _firm(session: Session, today: dt.date) -> list[DueReminder]:
         _pairs(days)
         .join(SubscriberLeadDay, SubscriberLeadDay.subscriber_id == Subscriber.id)
         .join(thresholds, thresholds.c.days == SubscriberLeadDay.days)
-        .where(is_firm(), Occurrence.start > today, Occurrence.start <= thresholds.c.until)
+        .where(Event.is_firm, Occurrence.start > today, Occurrence.start <= thresholds.c.until)
         .group_by(*PAIR)
     )
     return [

@@ -7,11 +7,10 @@ which reminders, digests and pages show.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from models import NOTE_FIELDS, Category, Confidence, Precision, Status, confidence_of
+from models import NOTE_FIELDS, Confidence, Status, confidence_of
 from models.window import Window
 
 
@@ -69,16 +68,3 @@ def change_labels(
     if not labels and changes:
         labels.append("date wording changed" if "raw_date" in changes else "details changed")
     return tuple(labels)
-
-
-def snapshot_values(snapshot: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[Window, ...], bool]:
-    """What a ``note_snapshot`` says: fields, windows, and whether the note dropped the event."""
-    values = {name: snapshot[name] for name in NOTE_FIELDS}
-    values["category"] = Category(values["category"])
-    values["status"] = Status(values["status"])
-    values["precision"] = Precision(values["precision"])
-    windows = tuple(
-        Window(dt.date.fromisoformat(start), dt.date.fromisoformat(end))
-        for start, end in snapshot["occurrences"]
-    )
-    return values, windows, snapshot["removed"]

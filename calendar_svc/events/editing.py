@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from calendar_svc.errors import CalendarSvcError
-from calendar_svc.events.changes import change_labels, differences, snapshot_values
+from calendar_svc.events.changes import change_labels, differences
 from calendar_svc.ingest.dates import MAX_DATE_CELL, DateCell, Marker, parse_date_cell
 from calendar_svc.ingest.note import MAX_OUTCOME, MAX_TITLE
 from models import (
@@ -40,6 +40,7 @@ from models import (
 )
 from models.category import categorise
 from models.occurrence import keep_positions
+from models.snapshot import NoteSnapshot, json_value
 from models.window import Window, format_window, out_of_bounds
 
 #: The longest location, in characters: the length of its column.
@@ -217,8 +218,16 @@ def resolve_conflict(
     if keep or event.note_snapshot is None:
         session.flush()
         return
-    values, windows, removed = snapshot_values(event.note_snapshot)
-    _change(session, event, actor=actor, now=now, windows=windows, removed=removed, **values)
+    note = NoteSnapshot.from_json(event.note_snapshot)
+    _change(
+        session,
+        event,
+        actor=actor,
+        now=now,
+        windows=note.windows,
+        removed=note.removed,
+        **note.values,
+    )
     # The note's version again: later imports apply to it as to any event.
     event.is_manual_override = False
     event.note_snapshot = None
@@ -306,16 +315,10 @@ def _change(
         revision=event.revision,
         kind=RevisionKind.UPDATED,
         labels=labels,
-        changes={name: [_plain(a), _plain(b)] for name, (a, b) in changes.items()},
+        changes={name: [json_value(a), json_value(b)] for name, (a, b) in changes.items()},
         actor=actor,
         changed_at=now,
     )
     session.add(revision)
     session.flush()
     return revision
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, tuple) and all(isinstance(w, Window) for w in value):
-        return [[w.start.isoformat(), w.end.isoformat()] for w in value]
-    return getattr(value, "value", value)

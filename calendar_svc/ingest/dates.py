@@ -33,6 +33,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from models import Precision
+from models.title import TBC_WORDS
 from models.window import MONTH_NAMES, Window, month_end, out_of_bounds
 
 #: The longest date cell read, in characters: the sample note's longest is 55
@@ -108,7 +109,8 @@ SEASONS = {"spring": 1, "summer": 2, "autumn": 3, "fall": 3, "winter": 4}
 ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3}
 ORDINALS |= {"fourth": 4, "4th": 4, "last": 4, "final": 4}
 
-_TBC = r"tbc|tbd|tba|to\s+be\s+(?:confirmed|determined|defined|decided|agreed)|provisional(?:ly)?"
+#: A date cell says tbc in the words a title does, and in a few of its own.
+_TBC = rf"{TBC_WORDS}|tba|to\s+be\s+(?:defined|decided|agreed)|provisional(?:ly)?"
 _MARKER_PATTERNS = (
     (Marker.CANCELLED, re.compile(r"\(?\s*\b(?:cancel+(?:ed|lation)?)\b\s*\)?", re.I)),
     (Marker.POSTPONED, re.compile(r"\(?\s*\bpostpone[ds]?\b\s*\)?", re.I)),

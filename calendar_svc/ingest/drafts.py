@@ -18,11 +18,11 @@ from calendar_svc.ingest.note import Note, Row
 from calendar_svc.ingest.sections import SectionIdentity
 from models import Category, Precision, Status
 from models.category import categorise
+from models.title import TBC
 from models.window import Window
 
 _CANCELLED = re.compile(r"\b(?:cancell?ed|called\s+off|did\s+not\s+take\s+place)\b", re.I)
 _POSTPONED = re.compile(r"\bpostponed\b", re.I)
-_TBC = re.compile(r"\b(?:tbc|tbd|to\s+be\s+(?:confirmed|determined))\b", re.I)
 #: Tags a Word or PDF conversion leaves in cells; any other markup is kept as text.
 _FORMATTING_TAGS = frozenset(
     {"a", "b", "br", "del", "em", "font", "i", "ins", "li", "mark", "ol", "p", "s", "small"}
@@ -137,7 +137,7 @@ def _status(cell: DateCell, title: str, outcome: str) -> Status:
         return Status.CANCELLED
     if Marker.POSTPONED in cell.markers or _POSTPONED.search(title) or _POSTPONED.search(outcome):
         return Status.POSTPONED
-    if cell.markers & {Marker.TBC, Marker.ALTERNATIVES} or _TBC.search(title):
+    if cell.markers & {Marker.TBC, Marker.ALTERNATIVES} or TBC.search(title):
         return Status.TENTATIVE
     return Status.CONFIRMED
 

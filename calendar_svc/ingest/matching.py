@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from models.title import TBC
 from models.window import Window
 
 SAME_DATE_SIMILARITY = 60
@@ -35,7 +36,6 @@ _ORDINAL = re.compile(
     r"\b(\d+)\s*(?:st|nd|rd|th|d)\b|\b(first|second|third|fourth|fifth|sixth|seventh|eighth"
     r"|ninth|tenth|eleventh|twelfth)\b"
 )
-_TBC = re.compile(r"\(?\b(?:tbc|tbd|to be confirmed)\b\)?")
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,7 @@ def is_settled(windows: Sequence[Window], *, firm: bool, note_date: dt.date) -> 
 def _title_key(title: str) -> str:
     text = unicodedata.normalize("NFKD", title)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    text = _TBC.sub(" ", text)
+    text = TBC.sub(" ", text)
     text = re.sub(r"\b(\d+)\s+(st|nd|rd|th)\b", r"\1\2", text)
     return " ".join(re.findall(r"[a-z0-9]+", text))
 

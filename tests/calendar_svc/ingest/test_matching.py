@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from calendar_svc.ingest.matching import Candidate, Incoming, is_settled, match
 from models.window import Window
 
@@ -119,3 +121,12 @@ def test_settled_means_firm_and_over_before_the_note() -> None:
     assert not is_settled(
         (Window(dt.date(2023, 1, 5), dt.date(2023, 1, 6)),), firm=False, note_date=note_date
     )
+
+
+@pytest.mark.parametrize(
+    "marker", ["(tbc)", "TBC", "(tbd)", "to be confirmed", "(To be determined)"]
+)
+def test_a_title_that_drops_its_tbc_marker_is_the_same_event(marker: str) -> None:
+    # Every tbc word of a title (models.title.TBC_WORDS) is left out of the comparison.
+    pairs = match([stored(f"JRC {marker}", "March 2024", Q1)], [Incoming("JRC", "March 2024", Q1)])
+    assert pairs == [(0, 0)]
