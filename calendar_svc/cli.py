@@ -262,7 +262,7 @@ def serve(host: str | None, port: int | None) -> None:
 @now_option
 def check(now: dt.datetime) -> None:
     """Report database, migrations, scheduler, mail and failed mails; exit 1 if any is wrong."""
-    from calendar_svc.extensions import notification_config, services
+    from calendar_svc.extensions import services
     from calendar_svc.ops.health import (
         database_facts,
         failed_mail_facts,
@@ -270,7 +270,7 @@ def check(now: dt.datetime) -> None:
         scheduler_facts,
         waiting_mail_facts,
     )
-    from notifications.jobs import mailer_from
+    from notifications.mail import SmtpMailer
 
     engine = services().engine
     facts = database_facts(engine)
@@ -287,7 +287,7 @@ def check(now: dt.datetime) -> None:
     click.echo(f"scheduler: {scheduler_state['scheduler']}")
     if not scheduler_state["ok"]:
         problems.append("scheduler")
-    mail = mail_facts(mailer_from(notification_config(services())))
+    mail = mail_facts(SmtpMailer(services().notifications.smtp))
     click.echo(_printable(f"mail: {mail['mail']}"))
     if mail["mismatch"]:
         click.echo(f"mail settings: {mail['mismatch']}")
@@ -481,12 +481,12 @@ def reminders() -> None:
 @click.option("--dry-run", is_flag=True, help="Print what is due; record and send nothing.")
 def reminders_run(now: dt.datetime, dry_run: bool) -> None:
     """One reminder pass: record what is due, send what is ready, then exit."""
-    from calendar_svc.extensions import notification_config, services
+    from calendar_svc.extensions import services
     from notifications.jobs import reminder_pass, runtime
     from notifications.shutdown import stop_on_signals
 
     stop_on_signals()
-    with runtime(notification_config(services())) as rt:
+    with runtime(services().notifications) as rt:
         report = reminder_pass(
             rt.sessions, rt.mailer, now=now, settings=rt.settings, dry_run=dry_run
         )
@@ -533,12 +533,11 @@ def digest() -> None:
 @now_option
 def digest_preview(email: str, now: dt.datetime) -> None:
     """Print a subscriber's digest (plain text) as of a day; send nothing."""
-    from calendar_svc.extensions import get_session, notification_config, services
+    from calendar_svc.extensions import get_session, services
     from calendar_svc.subscribers import find_subscriber
     from notifications.digest import build_digest, render_digest
-    from notifications.jobs import notification_settings
 
-    settings = notification_settings(notification_config(services()))
+    settings = services().notifications.settings
     subscriber = find_subscriber(get_session(), email)
     built = build_digest(
         get_session(), subscriber, now=now, schedule=settings.schedule, policy=settings.policy
@@ -553,12 +552,12 @@ def digest_preview(email: str, now: dt.datetime) -> None:
 @now_option
 def digest_send(emails: tuple[str, ...], now: dt.datetime) -> None:
     """Send this week's digest (once per subscriber and week, whoever runs it)."""
-    from calendar_svc.extensions import notification_config, services
+    from calendar_svc.extensions import services
     from notifications.jobs import runtime, send_digests
     from notifications.shutdown import stop_on_signals
 
     stop_on_signals()
-    with runtime(notification_config(services())) as rt:
+    with runtime(services().notifications) as rt:
         report = send_digests(rt.sessions, rt.mailer, now=now, settings=rt.settings, emails=emails)
         _finish(report, rt.sessions)
 
@@ -794,13 +793,10 @@ def scheduler() -> None:
 
     It logs to stderr, in the format and level of [logging] in the configuration.
     """
-    from calendar_svc.extensions import notification_config, services
+    from calendar_svc.extensions import services
     from notifications.scheduler import run
 
-    app_services = services()
-    run(
-        notification_config(app_services), pass_minutes=app_services.settings.reminders.pass_minutes
-    )
+    run(services().notifications)
 
 
 def _section(session: Session, key: str) -> Section:
