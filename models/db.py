@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from sqlalchemy import JSON, DateTime, Engine, Enum, MetaData, String, Text, create_engine, event
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -127,6 +127,6 @@ def writer(engine: Engine) -> Engine:
     return engine.execution_options(sqlite_begin="IMMEDIATE")
 
 
-def make_session_factory(engine: Engine) -> sessionmaker:
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Return the session factory every caller uses; objects outlive their commit."""
     return sessionmaker(bind=engine, expire_on_commit=False)
