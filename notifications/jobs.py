@@ -30,7 +30,7 @@ from models import (
     make_engine,
     make_session_factory,
 )
-from models.db import writer
+from models.db import rowcount, writer
 from notifications import shutdown
 from notifications.config import NotificationConfig, NotificationSettings
 from notifications.digest import compose_digest, week_of
@@ -173,7 +173,7 @@ def beat(session: Session, *, name: str, started_at: dt.datetime, now: dt.dateti
     updated = session.execute(
         update(SchedulerHeartbeat).where(SchedulerHeartbeat.name == name).values(beat_at=now)
     )
-    if not updated.rowcount:
+    if not rowcount(updated):
         session.add(SchedulerHeartbeat(name=name, started_at=started_at, beat_at=now))
     session.flush()
 
