@@ -41,7 +41,7 @@ class RetryPolicy:
         """>>> RetryPolicy().backoff(3)
         datetime.timedelta(seconds=1200)
         """
-        return self.retry * 2 ** (attempts - 1)
+        return self.retry * 2.0 ** (attempts - 1)
 
 
 def reminder_rows(due: Sequence[DueReminder], *, now: dt.datetime) -> list[dict[str, Any]]:
