@@ -156,22 +156,24 @@ def ingest(
         notes.append((source, load_note(source, max_pages=limits.max_pages)))
     notes.sort(key=lambda pair: pair[1].document_date or dt.date.max)
     session = get_writer_session()
-    options = {
-        "now": now,
-        "symbol": symbol,
-        "document_date": document_date.date() if document_date else None,
-        "replace": replace,
-    }
+    store = functools.partial(
+        import_note,
+        session,
+        now=now,
+        symbol=symbol,
+        document_date=document_date.date() if document_date else None,
+        replace=replace,
+    )
     if dry_run:
         with session.begin():
             for source, note in notes:
-                report = import_note(session, source, note, **options)
+                report = store(source, note)
                 click.echo(_printable(render(report, dry_run=True)), nl=False)
             session.rollback()
         return
     for source, note in notes:
         with session.begin():
-            report = import_note(session, source, note, **options)
+            report = store(source, note)
         click.echo(_printable(render(report)), nl=False)
 
 
@@ -764,8 +766,8 @@ def users_token(
     session = get_writer_session()
     if revoke_id is not None:
         with session.begin():
-            token = revoke_api_token(session, find_user(session, email), revoke_id, now=now)
-        click.echo(f"revoked API token {token.id} ({token.name}) of {token.user.email}")
+            revoked = revoke_api_token(session, find_user(session, email), revoke_id, now=now)
+        click.echo(f"revoked API token {revoked.id} ({revoked.name}) of {revoked.user.email}")
         return
     days = services().settings.auth.token_days if expires_days is None else expires_days
     expires_at = now + dt.timedelta(days=days) if days else None

@@ -329,7 +329,7 @@ def _lock(session: Session, subject: str, *, now: dt.datetime) -> None:
     session.execute(select(SignInLock.id).where(SignInLock.subject == subject).with_for_update())
 
 
-def _count(session: Session, query: Select[tuple[int]]) -> int:
+def _count(session: Session, query: Select[int]) -> int:
     return session.scalar(query) or 0
 
 

@@ -501,7 +501,7 @@ class _Applier:
         replaced = list(self.replaced_windows)
         for chunk in _chunks(replaced):
             session.execute(delete(Occurrence).where(Occurrence.event_id.in_(chunk)))
-        occurrences = []
+        occurrences: list[dict[str, Any]] = []
         counters = []
         for event_id, windows in self.replaced_windows.items():
             stored = self.replaced_events.get(event_id)

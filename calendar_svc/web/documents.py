@@ -54,6 +54,7 @@ def _index(error: str | None = None) -> str:
         .where(EventRevision.document_version_id.is_not(None))
         .group_by(EventRevision.document_version_id, EventRevision.kind)
     ):
+        assert document_id is not None  # the query leaves out revisions of no document
         counts[document_id][kind.value] = n
     documents = session.scalars(
         select(DocumentVersion).order_by(
