@@ -24,8 +24,9 @@ lint: $(BIN)/calendar-svc
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
-# Everything CI runs: lint, the layering contract, the whole suite, and the wheel.
+# Everything CI runs: lint, the layering contract, the types, the whole suite, and the wheel.
 # Test files are spread over one process per core; each has its own databases.
 test: lint
 	$(BIN)/pytest -n auto --dist loadfile --durations=25

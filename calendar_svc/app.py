@@ -23,6 +23,11 @@ from calendar_svc.settings import Settings, load_settings
 from feeds.feed import FeedCache, FeedSettings
 from models import make_engine, make_session_factory
 from models.db import writer
+from notifications.config import NotificationConfig, NotificationSettings
+from notifications.digest import DigestSchedule
+from notifications.ledger import RetryPolicy
+from notifications.messages import MailContext
+from notifications.rules import ReminderPolicy
 
 DEFAULT_DATABASE = "calendar-svc.sqlite3"
 
@@ -66,6 +71,7 @@ def create_app(
         FeedCache(feeds.cache_size, feeds.cache_bytes),
         clock,
         make_session_factory(writer(engine)),
+        _notification_config(settings, engine.url.render_as_string(hide_password=False), secret),
         secret=secret,
     )
     app.config.update(
@@ -119,6 +125,35 @@ def create_app(
     input.register(app)
     templating.register(app)
     return app
+
+
+def _notification_config(
+    settings: Settings, database_url: str, secret: bytes
+) -> NotificationConfig:
+    """What the mail commands and the scheduler's jobs take from ``settings``."""
+    reminders, digest = settings.reminders, settings.digest
+    return NotificationConfig(
+        database_url=database_url,
+        smtp=settings.smtp,
+        settings=NotificationSettings(
+            context=MailContext(
+                base_url=settings.base_url, sender=settings.mail_from, secret=secret
+            ),
+            policy=ReminderPolicy(overdue_horizon_days=reminders.overdue_horizon_days),
+            retry=RetryPolicy(
+                max_attempts=reminders.max_attempts,
+                retry=dt.timedelta(minutes=reminders.retry_minutes),
+                lease=dt.timedelta(minutes=reminders.lease_minutes),
+            ),
+            schedule=DigestSchedule(
+                day=digest.day,
+                time=digest.time,
+                timezone=digest.timezone,
+                upcoming_weeks=digest.upcoming_weeks,
+            ),
+        ),
+        pass_minutes=reminders.pass_minutes,
+    )
 
 
 def _secret_key(settings: Settings, instance_path: Path) -> bytes:

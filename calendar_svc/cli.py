@@ -156,22 +156,24 @@ def ingest(
         notes.append((source, load_note(source, max_pages=limits.max_pages)))
     notes.sort(key=lambda pair: pair[1].document_date or dt.date.max)
     session = get_writer_session()
-    options = {
-        "now": now,
-        "symbol": symbol,
-        "document_date": document_date.date() if document_date else None,
-        "replace": replace,
-    }
+    store = functools.partial(
+        import_note,
+        session,
+        now=now,
+        symbol=symbol,
+        document_date=document_date.date() if document_date else None,
+        replace=replace,
+    )
     if dry_run:
         with session.begin():
             for source, note in notes:
-                report = import_note(session, source, note, **options)
+                report = store(source, note)
                 click.echo(_printable(render(report, dry_run=True)), nl=False)
             session.rollback()
         return
     for source, note in notes:
         with session.begin():
-            report = import_note(session, source, note, **options)
+            report = store(source, note)
         click.echo(_printable(render(report)), nl=False)
 
 
@@ -262,7 +264,7 @@ def serve(host: str | None, port: int | None) -> None:
 @now_option
 def check(now: dt.datetime) -> None:
     """Report database, migrations, scheduler, mail and failed mails; exit 1 if any is wrong."""
-    from calendar_svc.extensions import notification_config, services
+    from calendar_svc.extensions import services
     from calendar_svc.ops.health import (
         database_facts,
         failed_mail_facts,
@@ -270,7 +272,7 @@ def check(now: dt.datetime) -> None:
         scheduler_facts,
         waiting_mail_facts,
     )
-    from notifications.jobs import mailer_from
+    from notifications.mail import SmtpMailer
 
     engine = services().engine
     facts = database_facts(engine)
@@ -287,7 +289,7 @@ def check(now: dt.datetime) -> None:
     click.echo(f"scheduler: {scheduler_state['scheduler']}")
     if not scheduler_state["ok"]:
         problems.append("scheduler")
-    mail = mail_facts(mailer_from(notification_config(services())))
+    mail = mail_facts(SmtpMailer(services().notifications.smtp))
     click.echo(_printable(f"mail: {mail['mail']}"))
     if mail["mismatch"]:
         click.echo(f"mail settings: {mail['mismatch']}")
@@ -481,12 +483,12 @@ def reminders() -> None:
 @click.option("--dry-run", is_flag=True, help="Print what is due; record and send nothing.")
 def reminders_run(now: dt.datetime, dry_run: bool) -> None:
     """One reminder pass: record what is due, send what is ready, then exit."""
-    from calendar_svc.extensions import notification_config, services
+    from calendar_svc.extensions import services
     from notifications.jobs import reminder_pass, runtime
     from notifications.shutdown import stop_on_signals
 
     stop_on_signals()
-    with runtime(notification_config(services())) as rt:
+    with runtime(services().notifications) as rt:
         report = reminder_pass(
             rt.sessions, rt.mailer, now=now, settings=rt.settings, dry_run=dry_run
         )
@@ -533,12 +535,11 @@ def digest() -> None:
 @now_option
 def digest_preview(email: str, now: dt.datetime) -> None:
     """Print a subscriber's digest (plain text) as of a day; send nothing."""
-    from calendar_svc.extensions import get_session, notification_config, services
+    from calendar_svc.extensions import get_session, services
     from calendar_svc.subscribers import find_subscriber
     from notifications.digest import build_digest, render_digest
-    from notifications.jobs import notification_settings
 
-    settings = notification_settings(notification_config(services()))
+    settings = services().notifications.settings
     subscriber = find_subscriber(get_session(), email)
     built = build_digest(
         get_session(), subscriber, now=now, schedule=settings.schedule, policy=settings.policy
@@ -553,12 +554,12 @@ def digest_preview(email: str, now: dt.datetime) -> None:
 @now_option
 def digest_send(emails: tuple[str, ...], now: dt.datetime) -> None:
     """Send this week's digest (once per subscriber and week, whoever runs it)."""
-    from calendar_svc.extensions import notification_config, services
+    from calendar_svc.extensions import services
     from notifications.jobs import runtime, send_digests
     from notifications.shutdown import stop_on_signals
 
     stop_on_signals()
-    with runtime(notification_config(services())) as rt:
+    with runtime(services().notifications) as rt:
         report = send_digests(rt.sessions, rt.mailer, now=now, settings=rt.settings, emails=emails)
         _finish(report, rt.sessions)
 
@@ -765,8 +766,8 @@ def users_token(
     session = get_writer_session()
     if revoke_id is not None:
         with session.begin():
-            token = revoke_api_token(session, find_user(session, email), revoke_id, now=now)
-        click.echo(f"revoked API token {token.id} ({token.name}) of {token.user.email}")
+            revoked = revoke_api_token(session, find_user(session, email), revoke_id, now=now)
+        click.echo(f"revoked API token {revoked.id} ({revoked.name}) of {revoked.user.email}")
         return
     days = services().settings.auth.token_days if expires_days is None else expires_days
     expires_at = now + dt.timedelta(days=days) if days else None
@@ -794,13 +795,10 @@ def scheduler() -> None:
 
     It logs to stderr, in the format and level of [logging] in the configuration.
     """
-    from calendar_svc.extensions import notification_config, services
+    from calendar_svc.extensions import services
     from notifications.scheduler import run
 
-    app_services = services()
-    run(
-        notification_config(app_services), pass_minutes=app_services.settings.reminders.pass_minutes
-    )
+    run(services().notifications)
 
 
 def _section(session: Session, key: str) -> Section:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from flask import current_app, g, has_request_context
 from sqlalchemy import Engine
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from calendar_svc.settings import Settings
 from feeds.feed import FeedCache, FeedSettings
+from notifications.config import NotificationConfig
 
 EXTENSION = "calendar_svc"
 
@@ -35,40 +35,10 @@ class Services:
     clock: Callable[[], dt.datetime]
     #: Sessions for commands that read then write (IMMEDIATE on SQLite).
     writer_sessions: sessionmaker[Session]
+    #: What the mail commands, ``/healthz`` and the scheduler's jobs are handed.
+    notifications: NotificationConfig
     #: Derives feed tokens (``secret_key`` or the instance folder's key file).
     secret: bytes = field(repr=False, default=b"")
-
-
-def notification_config(app_services: Services) -> dict[str, Any]:
-    """The plain values ``notifications.jobs.runtime`` builds its objects from."""
-    settings = app_services.settings
-    smtp, reminders, digest = settings.smtp, settings.reminders, settings.digest
-    return {
-        "database_url": app_services.engine.url.render_as_string(hide_password=False),
-        "smtp": {
-            "host": smtp.host,
-            "port": smtp.port,
-            "security": smtp.security,
-            "username": smtp.username,
-            "password": smtp.password,
-            "timeout_seconds": smtp.timeout_seconds,
-        },
-        "mail_from": settings.mail_from,
-        "base_url": settings.base_url,
-        "secret": app_services.secret.hex(),
-        "reminders": {
-            "overdue_horizon_days": reminders.overdue_horizon_days,
-            "max_attempts": reminders.max_attempts,
-            "retry_minutes": reminders.retry_minutes,
-            "lease_minutes": reminders.lease_minutes,
-        },
-        "digest": {
-            "day": digest.day,
-            "time": digest.time,
-            "timezone": digest.timezone,
-            "upcoming_weeks": digest.upcoming_weeks,
-        },
-    }
 
 
 def services() -> Services:

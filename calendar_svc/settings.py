@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from calendar_svc.errors import ConfigError
 from feeds.feed import MAX_PAST_DAYS
 from notifications.digest import DAYS
+from notifications.mail import SmtpSettings
 
 ENV_PREFIX = "CALENDAR_SVC_"
 #: Variables of the prefix that are not settings: the configuration file, the
@@ -102,20 +103,6 @@ class FeedsSettings:
                 f" of days from 0 to {MAX_PAST_DAYS}"
             )
         object.__setattr__(self, "past_days_choices", tuple(sorted(set(choices))))
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    host: str
-    port: int
-    security: str
-    username: str
-    password: str = field(repr=False)
-    timeout_seconds: int = 30
-
-    def __post_init__(self) -> None:
-        if self.security not in ("starttls", "ssl", "none"):
-            raise ConfigError(f"smtp.security must be starttls, ssl or none, not {self.security!r}")
 
 
 @dataclass(frozen=True)
@@ -259,7 +246,7 @@ def load_settings(
                 "past_days_choices": tuple(merged["feeds"]["past_days_choices"]),
             }
         ),
-        smtp=SmtpSettings(**merged["smtp"]),
+        smtp=_smtp_settings(merged["smtp"]),
         mail_from=merged["mail"]["from"],
         reminders=RemindersSettings(
             **{**merged["reminders"], "firm_days": tuple(merged["reminders"]["firm_days"])}
@@ -267,6 +254,20 @@ def load_settings(
         digest=DigestSettings(**merged["digest"]),
         logging=LoggingSettings(**merged["logging"]),
         auth=AuthSettings(**merged["auth"]),
+    )
+
+
+def _smtp_settings(smtp: Mapping[str, Any]) -> SmtpSettings:
+    """``[smtp]`` as the mailer takes it (``timeout_seconds`` is its ``timeout``)."""
+    if smtp["security"] not in ("starttls", "ssl", "none"):
+        raise ConfigError(f"smtp.security must be starttls, ssl or none, not {smtp['security']!r}")
+    return SmtpSettings(
+        host=smtp["host"],
+        port=smtp["port"],
+        security=smtp["security"],
+        username=smtp["username"],
+        password=smtp["password"],
+        timeout=smtp["timeout_seconds"],
     )
 
 

@@ -49,13 +49,13 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import ColumnElement, Select, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
 from calendar_svc.errors import CalendarSvcError
 from calendar_svc.settings import AuthSettings
 from calendar_svc.subscribers import SubscriberError, normalise_email
 from models import ApiToken, LoginAttempt, Role, SignInLock, User, UserSession
+from models.db import insert_ignoring_conflicts, rowcount
 
 HASHER = PasswordHasher()
 MIN_PASSWORD = 12
@@ -321,22 +321,19 @@ def sign_in(
 
 def _lock(session: Session, subject: str, *, now: dt.datetime) -> None:
     """Wait for, then hold until the transaction ends, the lock of ``subject``'s attempts."""
-    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[
-        session.get_bind().dialect.name
-    ]
     # The row is made once and never deleted, so the SELECT below always has
     # a row to lock (a deleted one would let an attempt through unlocked).
     session.execute(
-        insert(SignInLock)
-        .values(subject=subject, created_at=now)
-        .on_conflict_do_nothing(index_elements=["subject"])
+        insert_ignoring_conflicts(session, SignInLock, ["subject"]).values(
+            subject=subject, created_at=now
+        )
     )
     # SQLite has no row locks (the statement reads plainly): there the
     # caller's writer transaction (BEGIN IMMEDIATE) holds the whole database.
     session.execute(select(SignInLock.id).where(SignInLock.subject == subject).with_for_update())
 
 
-def _count(session: Session, query: Select[tuple[int]]) -> int:
+def _count(session: Session, query: Select[int]) -> int:
     return session.scalar(query) or 0
 
 
@@ -397,7 +394,7 @@ def end_sessions(session: Session, user: User, *, now: dt.datetime, keep: str | 
     if keep is not None:
         condition.append(UserSession.token_hash != _sha256(keep))
     result = session.execute(update(UserSession).where(*condition).values(ended_at=now))
-    return result.rowcount  # type: ignore[attr-defined]
+    return rowcount(result)
 
 
 def live_sessions(session: Session, *, now: dt.datetime, policy: SessionPolicy) -> dict[int, int]:
@@ -494,7 +491,7 @@ def _revoke_all_tokens(session: Session, user: User, *, now: dt.datetime) -> int
         .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-    return result.rowcount  # type: ignore[attr-defined]
+    return rowcount(result)
 
 
 def _hash(password: str) -> str:

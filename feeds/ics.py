@@ -34,7 +34,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from icalendar import Calendar, Event, vDuration
+from icalendar import STATUS, TRANSP, Calendar, Event, vDuration
 
 from feeds.scopes import FeedEntry
 from models import CATEGORY_LABELS, Confidence, Precision, Status, confidence_of
@@ -112,7 +112,8 @@ def build_calendar(meta: CalendarMeta, entries: Iterable[FeedEntry], options: Ic
     for entry in entries:
         if in_bounds(entry.start, entry.end):
             calendar.add_component(_event(entry, options))
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()  # not annotated in icalendar
+    return ical
 
 
 def summary_prefix(entry: FeedEntry) -> str:
@@ -138,14 +139,14 @@ def _title(entry: FeedEntry) -> str:
 def _event(entry: FeedEntry, options: IcsOptions) -> Event:
     confidence = confidence_of(entry.status, entry.precision)
     if confidence is Confidence.OFF:
-        status, transparency, busy = "CANCELLED", "TRANSPARENT", "FREE"
+        status, transparency, busy = STATUS.CANCELLED, TRANSP.TRANSPARENT, "FREE"
     elif confidence is Confidence.FIRM:
-        status, transparency, busy = "CONFIRMED", "OPAQUE", "BUSY"
+        status, transparency, busy = STATUS.CONFIRMED, TRANSP.OPAQUE, "BUSY"
     elif entry.precision in DAY_PRECISIONS:
-        status, transparency, busy = "TENTATIVE", "TRANSPARENT", "TENTATIVE"
+        status, transparency, busy = STATUS.TENTATIVE, TRANSP.TRANSPARENT, "TENTATIVE"
     else:
-        status = "TENTATIVE" if entry.status is Status.TENTATIVE else "CONFIRMED"
-        transparency, busy = "TRANSPARENT", "FREE"
+        status = STATUS.TENTATIVE if entry.status is Status.TENTATIVE else STATUS.CONFIRMED
+        transparency, busy = TRANSP.TRANSPARENT, "FREE"
     last_day = entry.start if options.coarse_as_marker and entry.precision in COARSE else entry.end
     event = Event.new(
         uid=f"{entry.uid}-{entry.position}",

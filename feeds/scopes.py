@@ -144,7 +144,7 @@ def feed_entries(
         conditions.append(Occurrence.end >= today - dt.timedelta(days=query.past_days))
     if query.confidences is not None:
         conditions.append(Event.confidence.in_([c.value for c in query.confidences]))
-    statement: Select[tuple[Occurrence, Event, Section, str | None, DocumentFormat | None]] = (
+    statement: Select[Occurrence, Event, Section, str | None, DocumentFormat | None] = (
         select(Occurrence, Event, Section, DocumentVersion.symbol, DocumentVersion.format)
         .join(Occurrence.event)
         .join(Event.section)

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models import FeedToken, Subscriber, derive_token, token_hash
+from models.db import rowcount
 
 NONCE_BYTES = 16
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
@@ -42,7 +43,7 @@ def revoke_tokens(session: Session, subscriber: Subscriber, *, now: dt.datetime)
         .values(revoked_at=now)
     )
     session.flush()
-    return result.rowcount or 0
+    return rowcount(result) or 0
 
 
 def is_live_token(session: Session, token: str) -> bool:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, case, not_, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, not_, or_, select, true
 from sqlalchemy.orm import Session, contains_eager
 
 from models.document import DocumentVersion
@@ -78,7 +78,7 @@ def build_agenda(
     awaiting_until = today + dt.timedelta(days=lead_days)
     horizon = today - dt.timedelta(days=horizon_days)
     firm = Event.is_firm
-    query = (
+    query: Select[Occurrence, bool, bool] = (
         select(
             Occurrence,
             case((firm, True), else_=False),

@@ -1,4 +1,4 @@
-"""The declarative base, shared column types, and engine/session construction.
+"""The declarative base, shared column types, engine/session construction, statement helpers.
 
 There is no module-level engine: callers build one with :func:`make_engine`
 and a session factory with :func:`make_session_factory` (the Flask app factory,
@@ -8,12 +8,14 @@ the scheduler, the tests), and own the transaction.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from sqlalchemy import JSON, DateTime, Engine, Enum, MetaData, String, Text, create_engine, event
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, mapped_column, sessionmaker
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult, Dialect, Result
+from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -127,6 +129,28 @@ def writer(engine: Engine) -> Engine:
     return engine.execution_options(sqlite_begin="IMMEDIATE")
 
 
-def make_session_factory(engine: Engine) -> sessionmaker:
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Return the session factory every caller uses; objects outlive their commit."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def insert_ignoring_conflicts(
+    session: Session, entity: type[Base], index_elements: Sequence[str]
+) -> sqlite.Insert | postgresql.Insert:
+    """``INSERT ... ON CONFLICT (index_elements) DO NOTHING`` in the session's dialect."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        return sqlite.insert(entity).on_conflict_do_nothing(index_elements=index_elements)
+    if dialect == "postgresql":
+        return postgresql.insert(entity).on_conflict_do_nothing(index_elements=index_elements)
+    raise ValueError(f"no INSERT ... ON CONFLICT for {dialect}")
+
+
+def rowcount(result: Result[*tuple[Any, ...]]) -> int:
+    """How many rows an UPDATE or DELETE without RETURNING matched.
+
+    ``Session.execute`` is typed to return a plain ``Result``, as some ORM
+    statements have no cursor; these do, and for them SQLAlchemy's advice
+    (changelog 2.0.44) is to cast to ``CursorResult``.
+    """
+    return cast("CursorResult[*tuple[Any, ...]]", result).rowcount

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     ForeignKey,
+    SQLColumnExpression,
     String,
     Table,
     UniqueConstraint,
@@ -266,7 +267,7 @@ def _link_tag(secret: bytes, body: bytes, stored: str) -> bytes:
 
 
 def follows(
-    subscriber_id: ColumnElement[int] | int, everything: ColumnElement[bool] | bool
+    subscriber_id: SQLColumnExpression[int] | int, everything: SQLColumnExpression[bool] | bool
 ) -> ColumnElement[bool]:
     """SQL condition on ``Event`` (joined with its ``Section``): the subscriber follows it.
 

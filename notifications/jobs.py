@@ -17,7 +17,6 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,11 +30,11 @@ from models import (
     make_engine,
     make_session_factory,
 )
-from models.db import writer
+from models.db import rowcount, writer
 from notifications import shutdown
-from notifications.digest import DigestSchedule, compose_digest, week_of
+from notifications.config import NotificationConfig, NotificationSettings
+from notifications.digest import compose_digest, week_of
 from notifications.ledger import (
-    RetryPolicy,
     claim,
     digest_row,
     mark_retry,
@@ -45,17 +44,9 @@ from notifications.ledger import (
     release,
     reminder_rows,
 )
-from notifications.mail import DeliveryFailed, Mailer, SmtpMailer, SmtpSettings
-from notifications.messages import MailContext, compose_reminder
-from notifications.rules import DueReminder, ReminderPolicy, due_reminders
-
-
-@dataclass(frozen=True)
-class NotificationSettings:
-    context: MailContext
-    policy: ReminderPolicy = field(default_factory=ReminderPolicy)
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
-    schedule: DigestSchedule = field(default_factory=DigestSchedule)
+from notifications.mail import DeliveryFailed, Mailer, SmtpMailer
+from notifications.messages import compose_reminder
+from notifications.rules import DueReminder, due_reminders
 
 
 @dataclass
@@ -182,7 +173,7 @@ def beat(session: Session, *, name: str, started_at: dt.datetime, now: dt.dateti
     updated = session.execute(
         update(SchedulerHeartbeat).where(SchedulerHeartbeat.name == name).values(beat_at=now)
     )
-    if not updated.rowcount:
+    if not rowcount(updated):
         session.add(SchedulerHeartbeat(name=name, started_at=started_at, beat_at=now))
     session.flush()
 
@@ -194,52 +185,13 @@ class Runtime:
     settings: NotificationSettings
 
 
-def notification_settings(config: dict[str, Any]) -> NotificationSettings:
-    """Settings from plain values (keys: see :func:`runtime`)."""
-    reminders = config["reminders"]
-    return NotificationSettings(
-        context=MailContext(
-            base_url=config["base_url"],
-            sender=config["mail_from"],
-            secret=bytes.fromhex(config["secret"]),
-        ),
-        policy=ReminderPolicy(overdue_horizon_days=reminders["overdue_horizon_days"]),
-        retry=RetryPolicy(
-            max_attempts=reminders["max_attempts"],
-            retry=dt.timedelta(minutes=reminders["retry_minutes"]),
-            lease=dt.timedelta(minutes=reminders["lease_minutes"]),
-        ),
-        schedule=DigestSchedule(**config["digest"]),
-    )
-
-
-def mailer_from(config: dict[str, Any]) -> SmtpMailer:
-    smtp = config["smtp"]
-    return SmtpMailer(
-        SmtpSettings(
-            host=smtp["host"],
-            port=smtp["port"],
-            security=smtp["security"],
-            username=smtp["username"],
-            password=smtp["password"],
-            timeout=smtp["timeout_seconds"],
-        )
-    )
-
-
 @contextmanager
-def runtime(config: dict[str, Any]) -> Iterator[Runtime]:
-    """Build the database, mailer and settings from plain values; dispose the engine after.
-
-    Keys: ``database_url``; ``smtp`` (host, port, security, username, password,
-    timeout_seconds); ``mail_from``; ``base_url``; ``secret`` (hex);
-    ``reminders`` (overdue_horizon_days, max_attempts, retry_minutes,
-    lease_minutes); ``digest`` (day, time, timezone, upcoming_weeks).
-    """
-    engine = make_engine(config["database_url"])
+def runtime(config: NotificationConfig) -> Iterator[Runtime]:
+    """Open the database and the mailer ``config`` names; dispose the engine after."""
+    engine = make_engine(config.database_url)
     try:
         yield Runtime(
-            make_session_factory(writer(engine)), mailer_from(config), notification_settings(config)
+            make_session_factory(writer(engine)), SmtpMailer(config.smtp), config.settings
         )
     finally:
         engine.dispose()

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from models import LedgerEntry, LedgerState, Rule
+from models.db import insert_ignoring_conflicts, rowcount
 from notifications.rules import DueReminder
 
 UNIQUE_KEY = ("occurrence_key", "rule", "subscriber_id", "due_date")
@@ -41,7 +41,7 @@ class RetryPolicy:
         """>>> RetryPolicy().backoff(3)
         datetime.timedelta(seconds=1200)
         """
-        return self.retry * 2 ** (attempts - 1)
+        return self.retry * 2.0 ** (attempts - 1)
 
 
 def reminder_rows(due: Sequence[DueReminder], *, now: dt.datetime) -> list[dict[str, Any]]:
@@ -75,8 +75,7 @@ def digest_row(subscriber_id: int, recipient: str, week_of: dt.date) -> dict[str
 
 def record(session: Session, rows: Sequence[dict[str, Any]], *, now: dt.datetime) -> None:
     """Insert due mails as pending; a row whose key exists already is left alone."""
-    dialect = session.get_bind().dialect.name
-    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]
+    statement = insert_ignoring_conflicts(session, LedgerEntry, UNIQUE_KEY)
     defaults = {
         "state": LedgerState.PENDING,
         "attempts": 0,
@@ -85,9 +84,7 @@ def record(session: Session, rows: Sequence[dict[str, Any]], *, now: dt.datetime
     }
     for start in range(0, len(rows), BATCH):
         chunk = [defaults | row for row in rows[start : start + BATCH]]
-        session.execute(
-            insert(LedgerEntry).on_conflict_do_nothing(index_elements=list(UNIQUE_KEY)), chunk
-        )
+        session.execute(statement, chunk)
     session.flush()
 
 
@@ -116,7 +113,7 @@ def release(session: Session, entry_ids: Sequence[int], claim_token: str) -> int
         .values(state=LedgerState.PENDING, claim=None, claimed_at=None)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount
+    return rowcount(result)
 
 
 def _close(session: Session, entry_id: int, claim_token: str, **values: Any) -> bool:
@@ -126,7 +123,7 @@ def _close(session: Session, entry_id: int, claim_token: str, **values: Any) -> 
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)
+    return bool(rowcount(result))
 
 
 def mark_sent(session: Session, entry_id: int, claim_token: str, *, now: dt.datetime) -> bool:

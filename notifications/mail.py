@@ -93,7 +93,7 @@ def seven_bit(message: EmailMessage) -> EmailMessage:
     copied = copy.deepcopy(message)
     for part in copied.walk():
         if str(part.get("Content-Transfer-Encoding", "")).lower() == "8bit":
-            part.set_content(  # type: ignore[call-arg]
+            part.set_content(
                 part.get_content(), subtype=part.get_content_subtype(), cte="quoted-printable"
             )
     return copied

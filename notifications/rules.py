@@ -23,11 +23,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     Date,
     Integer,
     Select,
+    SQLColumnExpression,
     Subquery,
     and_,
     case,
@@ -123,9 +125,11 @@ PAIR = (
     Occurrence.start,
     Occurrence.end,
 )
+#: The types of :data:`PAIR`'s columns.
+Pair = tuple[int, str, int, str, int, int, dt.date, dt.date]
 
 
-def _pairs(*columns: object) -> Select[tuple[object, ...]]:
+def _pairs(*columns: SQLColumnExpression[Any]) -> Select[*tuple[Any, ...]]:
     """Occurrences of live events x the subscribers who follow them and want reminders."""
     return (
         select(*PAIR, *columns)
@@ -142,7 +146,7 @@ def _firm(session: Session, today: dt.date) -> list[DueReminder]:
     lead_days = session.scalars(select(SubscriberLeadDay.days).distinct()).all()
     thresholds = _thresholds(today, lead_days)
     days = func.min(SubscriberLeadDay.days)
-    statement = (
+    statement: Select[*Pair, int] = (
         _pairs(days)
         .join(SubscriberLeadDay, SubscriberLeadDay.subscriber_id == Subscriber.id)
         .join(thresholds, thresholds.c.days == SubscriberLeadDay.days)
@@ -173,7 +177,7 @@ def _windows(session: Session, today: dt.date, policy: ReminderPolicy) -> list[D
         (Occurrence.start <= today, Rule.OPEN.value),
         else_=Rule.OPENS_SOON.value,
     )
-    statement = (
+    statement: Select[*Pair, str, int] = (
         _pairs(stage, Subscriber.tentative_lead_days)
         .join(thresholds, thresholds.c.days == Subscriber.tentative_lead_days)
         .where(
@@ -186,8 +190,8 @@ def _windows(session: Session, today: dt.date, policy: ReminderPolicy) -> list[D
         )
     )
     due = []
-    for sid, email, eid, uid, revision, pos, start, end, rule, lead in session.execute(statement):
-        rule = Rule(rule)
+    for sid, email, eid, uid, revision, pos, start, end, value, lead in session.execute(statement):
+        rule = Rule(value)
         if rule is Rule.OVERDUE:
             day = end + dt.timedelta(days=1)
         elif rule is Rule.OPEN:
@@ -210,7 +214,7 @@ def _updates(session: Session) -> list[DueReminder]:
         .group_by(LedgerEntry.subscriber_id, LedgerEntry.event_id)
         .subquery("seen")
     )
-    statement = (
+    statement: Select[int, str, int, str, int, list[str], dt.datetime] = (
         select(
             Subscriber.id,
             Subscriber.email,

@@ -1,6 +1,7 @@
 """The long-running scheduler process: it only ticks; the ledger decides.
 
-Three jobs with fixed ids, added by text reference with plain arguments and
+Three jobs with fixed ids, added by text reference with the frozen
+:class:`~notifications.config.NotificationConfig` as argument and
 ``replace_existing``: the reminder pass (every few minutes), the weekly
 digest, and a heartbeat. Each also runs once at start: the catch-up after
 downtime. The job store is in memory, never shared between processes:
@@ -16,43 +17,41 @@ import datetime as dt
 import logging
 import os
 import socket
-from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from notifications import shutdown
+from notifications.config import NotificationConfig
 from notifications.jobs import PassReport, beat, reminder_pass, runtime, send_digests
 
 log = logging.getLogger(__name__)
 
 
-def build_scheduler(
-    config: dict[str, Any], *, pass_minutes: int, now: dt.datetime
-) -> BackgroundScheduler:
-    """The scheduler with its three jobs (see :func:`notifications.jobs.runtime` for ``config``)."""
-    digest = config["digest"]
+def build_scheduler(config: NotificationConfig, *, now: dt.datetime) -> BackgroundScheduler:
+    """The scheduler with its three jobs, each to run first at ``now``."""
+    digest = config.settings.schedule
     scheduler = BackgroundScheduler(
-        timezone=digest["timezone"],
+        timezone=digest.timezone,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
     )
     scheduler.add_job(
         "notifications.scheduler:run_reminder_pass",
-        IntervalTrigger(minutes=pass_minutes),
+        IntervalTrigger(minutes=config.pass_minutes),
         id="reminder-pass",
         kwargs={"config": config},
         next_run_time=now,
         replace_existing=True,
     )
-    hour, minute = digest["time"].split(":")
+    hour, minute = digest.time.split(":")
     scheduler.add_job(
         "notifications.scheduler:run_digest",
         CronTrigger(
-            day_of_week=digest["day"],
+            day_of_week=digest.day,
             hour=int(hour),
             minute=int(minute),
-            timezone=digest["timezone"],
+            timezone=digest.timezone,
         ),
         id="weekly-digest",
         kwargs={"config": config},
@@ -79,7 +78,7 @@ def log_report(job: str, report: PassReport) -> None:
         log.warning("%s: %d mail(s) failed for good: %s", job, count, reason)
 
 
-def run_reminder_pass(config: dict[str, Any]) -> None:
+def run_reminder_pass(config: NotificationConfig) -> None:
     with runtime(config) as rt:
         now = dt.datetime.now(dt.UTC)
         log_report(
@@ -87,7 +86,7 @@ def run_reminder_pass(config: dict[str, Any]) -> None:
         )
 
 
-def run_digest(config: dict[str, Any]) -> None:
+def run_digest(config: NotificationConfig) -> None:
     """This week's digests, once their time has come. Also run when the scheduler
     starts: a digest missed while no scheduler ran goes out then (once, the ledger sees to it)."""
     with runtime(config) as rt:
@@ -98,7 +97,7 @@ def run_digest(config: dict[str, Any]) -> None:
             )
 
 
-def run_heartbeat(config: dict[str, Any], started_at: str) -> None:
+def run_heartbeat(config: NotificationConfig, started_at: str) -> None:
     with runtime(config) as rt, rt.sessions.begin() as session:
         beat(
             session,
@@ -112,10 +111,10 @@ def process_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def run(config: dict[str, Any], *, pass_minutes: int) -> None:
+def run(config: NotificationConfig) -> None:
     """Run until SIGTERM or SIGINT; running jobs finish first."""
     now = dt.datetime.now(dt.UTC)
-    scheduler = build_scheduler(config, pass_minutes=pass_minutes, now=now)
+    scheduler = build_scheduler(config, now=now)
     # A first heartbeat before any job: `calendar-svc check` sees the process at once.
     run_heartbeat(config, started_at=now.isoformat())
 
@@ -123,7 +122,7 @@ def run(config: dict[str, Any], *, pass_minutes: int) -> None:
     # inside it could interrupt APScheduler halfway through handing out jobs.
     shutdown.stop_on_signals()
     scheduler.start()
-    log.info("scheduler started: reminder pass every %s min", pass_minutes)
+    log.info("scheduler started: reminder pass every %s min", config.pass_minutes)
     shutdown.requested.wait()
     log.info("scheduler stopping: no new jobs; a running one stops after its mail in hand")
     scheduler.shutdown(wait=True)

@@ -58,7 +58,7 @@ def export_records(session: Session, *, section: Section | None = None) -> list[
     Events added by hand that no note lists yet are left out: the contract
     gives every record a source (document, table and row).
     """
-    condition = Event.document_version_id.is_not(None)
+    condition: ColumnElement[bool] = Event.document_version_id.is_not(None)
     if section is not None:
         condition = and_(condition, Event.section_id == section.id)
     return event_records(session, condition)

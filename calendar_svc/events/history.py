@@ -113,6 +113,7 @@ def revision_counts(session: Session) -> dict[int, dict[str, int]]:
         .where(EventRevision.document_version_id.is_not(None))
         .group_by(EventRevision.document_version_id, EventRevision.kind)
     ):
+        assert document_id is not None  # the query leaves out revisions of no document
         counts[document_id][kind.value] = n
     return counts
 
@@ -150,7 +151,9 @@ def document_changes(session: Session, document: DocumentVersion) -> DocumentCha
             .group_by(Section.id)
             .order_by(Section.position)
         ).all()
-        return DocumentChanges(document, None, created_by_section=[tuple(r) for r in created])
+        return DocumentChanges(
+            document, None, created_by_section=[(section, n) for section, n in created]
+        )
     revisions = session.scalars(
         select(EventRevision)
         .join(EventRevision.event)

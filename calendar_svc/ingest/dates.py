@@ -304,8 +304,8 @@ def parse_date_cell(
         problem = str(exc) if "span" in str(exc) else f"not a calendar date ({exc})"
         return DateCell((), Precision.UNKNOWN, frozenset(markers), location, problem=problem)
     for window in windows:
-        if problem := out_of_bounds(window):
-            return DateCell((), Precision.UNKNOWN, frozenset(markers), location, problem=problem)
+        if outside := out_of_bounds(window):
+            return DateCell((), Precision.UNKNOWN, frozenset(markers), location, problem=outside)
     precisions = [item.precision for item in items]
     if Marker.ALTERNATIVES in markers:
         hull = Window(min(w.start for w in windows), max(w.end for w in windows))

@@ -209,7 +209,9 @@ def _reading_order(pages: list[_Page]) -> list[_Line | _TableRow]:
     items: list[_Line | _TableRow] = []
     tables = 0
     for page in pages:
-        ordered = sorted([*page.lines, *page.rows], key=lambda item: item.top)
+        ordered: list[_Line | _TableRow] = sorted(
+            [*page.lines, *page.rows], key=lambda item: item.top
+        )
         for item in ordered:
             previous = items[-1] if items else None
             if isinstance(item, _Line):

@@ -56,7 +56,9 @@ def back_up(engine: Engine, target: Path) -> int:
         ):
             # All pages in one step: one read transaction, one snapshot. In
             # steps, every write to the source would restart the copy.
-            connection.driver_connection.backup(copy, pages=-1)
+            driver = connection.driver_connection
+            assert driver is not None  # only a connection already closed has none
+            driver.backup(copy, pages=-1)
         os.link(partial, target)
     except FileExistsError:
         raise BackupError(f"{target} exists already: give the name of a new file") from None

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Engine, func, select, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError, StatementError
 from sqlalchemy.orm import Session
 
 from models import LedgerEntry, LedgerState, SchedulerHeartbeat
@@ -34,7 +34,9 @@ def database_facts(engine: Engine) -> dict[str, Any]:
             connection.execute(text("SELECT 1"))
         pending = pending_revisions(engine)
     except SQLAlchemyError as exc:
-        reason = str(exc.orig) if getattr(exc, "orig", None) else type(exc).__name__
+        reason = (
+            str(exc.orig) if isinstance(exc, StatementError) and exc.orig else type(exc).__name__
+        )
         return {"ok": False, "database": "unreachable", "reason": reason.splitlines()[0]}
     return {
         "ok": not pending,

@@ -19,6 +19,7 @@ import datetime as dt
 import json
 import logging
 import re
+from typing import TextIO, cast
 
 from flask.logging import wsgi_errors_stream
 
@@ -116,7 +117,8 @@ def configure(settings: LoggingSettings) -> None:
     formatter = JsonFormatter() if settings.format == "json" else TextFormatter(TEXT_FORMAT)
     # Flask's stream: the request's wsgi.errors (gunicorn's error log) during a
     # request, else whatever sys.stderr is when the record is written.
-    handler = logging.StreamHandler(wsgi_errors_stream)
+    # A LocalProxy: typed as the proxy, it writes as the stream it stands for.
+    handler = logging.StreamHandler(cast(TextIO, wsgi_errors_stream))
     handler.set_name(HANDLER_NAME)
     handler.setFormatter(formatter)
     handler.addFilter(RedactSecrets())

@@ -164,8 +164,8 @@ def login() -> ResponseReturnValue:
     # the pages after it have no cookie to set.
     g.pop("csrf_token", None)
     generate_csrf()
-    response = redirect(target)
-    response.set_cookie(
+    signed_in = redirect(target)
+    signed_in.set_cookie(
         DEVICE_COOKIE,
         _device_signer().dumps(
             [remembered.user_id, remembered.nonce, int(remembered.issued_at.timestamp())]
@@ -176,7 +176,7 @@ def login() -> ResponseReturnValue:
         httponly=True,
         samesite="Lax",
     )
-    return response
+    return signed_in
 
 
 @blueprint.post("/logout")

@@ -100,4 +100,6 @@ def _feed(scope: Scope) -> Response:
     response.cache_control.private = True
     response.cache_control.max_age = 0
     response.cache_control.must_revalidate = True
-    return response.make_conditional(request)
+    # In place; what it returns is typed as werkzeug's Response, not Flask's.
+    response.make_conditional(request)
+    return response

@@ -9,9 +9,9 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
-from calendar_svc.extensions import notification_config, request_now, services
+from calendar_svc.extensions import request_now, services
 from calendar_svc.ops.health import public_health
-from notifications.jobs import mailer_from
+from notifications.mail import SmtpMailer
 
 blueprint = Blueprint("health", __name__)
 
@@ -19,7 +19,7 @@ blueprint = Blueprint("health", __name__)
 @blueprint.get("/healthz")
 def healthz() -> ResponseReturnValue:
     app_services = services()
-    mailer = mailer_from(notification_config(app_services))
+    mailer = SmtpMailer(app_services.notifications.smtp)
     facts = public_health(app_services.engine, mailer, now=request_now())
     response = jsonify(facts)
     response.status_code = 200 if facts["ok"] else 503

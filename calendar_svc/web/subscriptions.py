@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from calendar_svc.extensions import get_session, get_writer_session, request_now, services
 from calendar_svc.subscribers import (
     HOW_TO_SUBSCRIBE,
+    FeedLink,
     SubscriberError,
     add_subscriber,
     all_subscribers,
@@ -187,7 +188,10 @@ def _page(
 ) -> str:
     """The subscription form (``action`` saves it) with the subscriber's feed links."""
     app = services()
-    token = subscriber and current_feed_token(subscriber, app.secret)
+    links: list[FeedLink] = []
+    # Someone with no subscription yet has no feed token: links come once the form is saved.
+    if subscriber is not None and (token := current_feed_token(subscriber, app.secret)):
+        links = feed_links(app.settings.base_url, token, subscriber)
     if subscriber is None or subscriber.email == g.user.email:
         token_action = url_for("subscriptions.new_token_mine")
     else:
@@ -226,7 +230,7 @@ def _page(
         for_someone=for_someone,
         sections=sections_in_order(get_session()),
         chosen=chosen,
-        links=feed_links(app.settings.base_url, token, subscriber) if token else [],
+        links=links,
         how_to=HOW_TO_SUBSCRIBE,
         slug=slug,
     )

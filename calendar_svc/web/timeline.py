@@ -126,7 +126,7 @@ def _ticks(first: dt.date, last: dt.date) -> list[tuple[dt.date, str]]:
     """
     months = (last.year - first.year) * 12 + last.month - first.month
     step = 1 if months <= 18 else 3 if months <= 60 else 12
-    ticks = []
+    ticks: list[tuple[dt.date, str]] = []
     day = first
     while day < last:
         if (day.month - 1) % step == 0:

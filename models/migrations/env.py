@@ -4,8 +4,13 @@
 the ``alembic`` command line can instead set ``sqlalchemy.url``.
 """
 
+from typing import Any, Literal
+
 from alembic import context
-from sqlalchemy import engine_from_config, pool
+from alembic.autogenerate.api import AutogenContext
+from alembic.runtime.environment import NameFilterType
+from sqlalchemy import Connection, engine_from_config, pool
+from sqlalchemy.schema import SchemaItem
 
 from models import Base
 from models.db import TZDateTime
@@ -14,19 +19,25 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def include_object(obj, name, type_, reflected, compare_to):
+def include_object(
+    obj: SchemaItem,
+    name: str | None,
+    type_: NameFilterType,
+    reflected: bool,
+    compare_to: SchemaItem | None,
+) -> bool:
     # APScheduler's job table belongs to the scheduler, not to our schema.
     return not (type_ == "table" and name == "apscheduler_jobs")
 
 
-def render_item(type_, obj, autogen_context):
+def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     # Migrations must not import model code: TZDateTime is a DateTime on disk.
     if type_ == "type" and isinstance(obj, TZDateTime):
         return "sa.DateTime(timezone=True)"
     return False
 
 
-def run_migrations(connection) -> None:
+def run_migrations(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,7 @@ def test_file_then_environment_then_overrides(tmp_path: Path) -> None:
         ({"CALENDAR_SVC_SERVER_PORT": "eighty"}, None, "is not an integer"),
         ({}, "[server]\nport = '8000'\n", "port in"),
         ({}, "[smtpp]\nhost = 'x'\n", "unknown configuration key 'smtpp'"),
+        ({"CALENDAR_SVC_SMTP_SECURITY": "tls"}, None, "smtp.security must be starttls, ssl or"),
         ({}, "not toml = = =", "is not valid TOML"),
         ({"CALENDAR_SVC_LOGGING_FORMAT": "xml"}, None, "logging.format must be 'text' or 'json'"),
         ({}, "[logging]\nlevel = 'loud'\n", "logging.level must be DEBUG, INFO"),
@@ -84,3 +86,36 @@ def test_the_app_factory_wires_settings_and_database(tmp_path: Path) -> None:
     with app.app_context():
         assert services().engine.url.database == str(tmp_path / "x.db")
     assert app.test_client().get("/healthz").status_code == 503  # no schema yet
+
+
+def test_the_app_factory_hands_the_notifications_their_settings(tmp_path: Path) -> None:
+    app = create_app(
+        {
+            "base_url": "https://cal.example.eu",
+            "secret_key": "k",
+            "database": {"url": f"sqlite:///{tmp_path / 'x.db'}"},
+            "smtp": {"host": "mail.example.eu", "port": 465, "security": "ssl"},
+            "mail": {"from": "Calendar <calendar@example.eu>"},
+            "reminders": {"pass_minutes": 7, "retry_minutes": 2, "overdue_horizon_days": 30},
+            "digest": {"day": "fri", "time": "17:30"},
+        }
+    )
+    with app.app_context():
+        config = services().notifications
+    assert config.database_url == f"sqlite:///{tmp_path / 'x.db'}"
+    assert (config.smtp.address, config.smtp.security, config.smtp.timeout) == (
+        "mail.example.eu:465",
+        "ssl",
+        30,
+    )
+    context = config.settings.context
+    assert (context.base_url, context.sender, context.secret) == (
+        "https://cal.example.eu",
+        "Calendar <calendar@example.eu>",
+        b"k",
+    )
+    assert config.settings.policy.overdue_horizon_days == 30
+    assert config.settings.retry.retry == dt.timedelta(minutes=2)
+    assert (config.settings.schedule.day, config.settings.schedule.time) == ("fri", "17:30")
+    assert config.pass_minutes == 7
+    assert "sqlite" not in repr(config)  # the URL may hold the database's password

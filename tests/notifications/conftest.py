@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Row, create_engine, text
 
+from notifications.config import NotificationSettings
 from notifications.digest import DigestSchedule
-from notifications.jobs import NotificationSettings
 from notifications.ledger import RetryPolicy
 from notifications.mail import SmtpMailer, SmtpSettings
 from notifications.messages import MailContext

@@ -16,7 +16,8 @@ from calendar_svc.subscribers import add_subscriber
 from feeds.tokens import issue_token
 from models import DocumentFormat, Event, LedgerEntry, LedgerState, Rule, Subscriber
 from models.subscriber import unsubscribe_token
-from notifications.jobs import NotificationSettings, deliver, reminder_pass
+from notifications.config import NotificationSettings
+from notifications.jobs import deliver, reminder_pass
 from notifications.ledger import claim, failed_entries, mark_sent, record, reminder_rows
 from notifications.mail import RecordingMailer, SmtpMailer, SmtpSettings
 from notifications.rules import due_reminders

@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from calendar_svc.subscribers import add_subscriber
 from models import Subscriber
+from notifications.config import NotificationSettings
 from notifications.digest import build_digest, render_digest
-from notifications.jobs import NotificationSettings, send_digests
+from notifications.jobs import send_digests
 from notifications.mail import RecordingMailer
 from tests.conftest import V2
 

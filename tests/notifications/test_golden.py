@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from calendar_svc.subscribers import update_subscriber
 from models import Subscriber
-from notifications.jobs import NotificationSettings, reminder_pass, send_digests
+from notifications.config import NotificationSettings
+from notifications.jobs import reminder_pass, send_digests
 from notifications.mail import WIRE_POLICY, RecordingMailer
 
 GOLDEN = Path(__file__).parent / "golden"

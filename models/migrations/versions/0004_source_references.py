@@ -99,11 +99,10 @@ def backfill_tables_and_rows(connection: sa.Connection) -> None:
         .values(source_row=events.c.position + 1)
     )
     first_lines: dict[int, int] = {}
-    for section_id, line in connection.execute(
-        sa.select(events.c.section_id, events.c.source_line).where(
-            events.c.document_version_id == latest
-        )
-    ):
+    lines: sa.Select[int, int | None] = sa.select(events.c.section_id, events.c.source_line).where(
+        events.c.document_version_id == latest
+    )
+    for section_id, line in connection.execute(lines):
         if line is None:
             return  # not a text import after all: no order to go by
         first_lines[section_id] = min(line, first_lines.get(section_id, line))
@@ -126,8 +125,10 @@ def _estimate_older_tables(
     connection: sa.Connection, events: sa.TableClause, numbers: dict[int, int]
 ) -> None:
     sections = sa.table("sections", sa.column("id", sa.Integer), sa.column("position", sa.Integer))
-    position = dict(connection.execute(sa.select(sections.c.id, sections.c.position)).all())
-    older = connection.execute(
+    position: dict[int, int] = dict(
+        connection.execute(sa.select(sections.c.id, sections.c.position)).all()
+    )
+    older: sa.ScalarResult[int] = connection.execute(
         sa.select(events.c.section_id)
         .where(events.c.document_version_id.is_not(None), events.c.source_table.is_(None))
         .distinct()

@@ -61,7 +61,7 @@ def recategorise(connection: sa.Connection) -> None:
         category = categorise(row.title, row.outcome).value
         if category != row.category:
             categories.append({"key": row.id, "value": category})
-    key = sa.bindparam("key")
+    key: sa.BindParameter[int] = sa.bindparam("key")
     if categories:
         connection.execute(
             sa.update(events).where(events.c.id == key).values(category=sa.bindparam("value")),

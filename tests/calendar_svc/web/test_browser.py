@@ -19,7 +19,6 @@ from icalendar import Calendar
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
-from calendar_svc.extensions import notification_config
 from models import Subscriber
 from notifications.jobs import runtime, send_digests
 from tests.calendar_svc.web.conftest import EDITOR, PASSWORD, VIEWER, Seed, Site, serve_copy
@@ -179,7 +178,7 @@ def test_upload_a_new_version_and_see_what_changed(page: Page, live: Site) -> No
 def test_unsubscribe_through_the_link_in_a_mail(
     browser: Browser, live: Site, smtp: SmtpServer
 ) -> None:
-    with runtime(notification_config(services_of(live.app))) as rt:
+    with runtime(services_of(live.app).notifications) as rt:
         report = send_digests(
             rt.sessions, rt.mailer, now=live.clock(), settings=rt.settings, emails=[EDITOR]
         )
