@@ -261,16 +261,6 @@ class Event(Base):
             else_=Confidence.APPROXIMATE.value,
         )
 
-    def begin_manual_edit(self) -> None:
-        """Record what the note says, before a person changes the event for the first time."""
-        # Imported here: models.snapshot builds on this module.
-        from models.snapshot import NoteSnapshot
-
-        if self.is_manual_override:
-            return
-        self.note_snapshot = NoteSnapshot.of_event(self).to_json()
-        self.is_manual_override = True
-
     def __repr__(self) -> str:
         return f"<Event {self.uid} {self.raw_date!r} {self.title[:40]!r}>"
 

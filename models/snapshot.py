@@ -88,3 +88,11 @@ def json_value(value: Any) -> Any:
     if isinstance(value, Category | Status | Precision):
         return value.value
     return value
+
+
+def begin_manual_edit(event: Event) -> None:
+    """Record what the note says, before a person changes ``event`` for the first time."""
+    if event.is_manual_override:
+        return
+    event.note_snapshot = NoteSnapshot.of_event(event).to_json()
+    event.is_manual_override = True

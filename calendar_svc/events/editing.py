@@ -3,7 +3,7 @@
 Every change is one :class:`~models.EventRevision` naming the person
 (``actor``), bumps the event's revision (feeds show it as a new SEQUENCE) and
 marks the event as edited by hand, so that the next import reports a conflict
-instead of overwriting it (``models.Event.begin_manual_edit``). Functions
+instead of overwriting it (``models.snapshot.begin_manual_edit``). Functions
 flush, never commit.
 
 What a person types is held to the import's limits (``docs/dates.md``,
@@ -23,7 +23,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from calendar_svc.errors import CalendarSvcError
-from calendar_svc.events.changes import change_labels, differences
 from calendar_svc.ingest.dates import MAX_DATE_CELL, DateCell, Marker, parse_date_cell
 from calendar_svc.ingest.note import MAX_OUTCOME, MAX_TITLE
 from models import (
@@ -39,8 +38,9 @@ from models import (
     Status,
 )
 from models.category import categorise
+from models.change import change_labels, differences
 from models.occurrence import keep_positions
-from models.snapshot import NoteSnapshot, json_value
+from models.snapshot import NoteSnapshot, begin_manual_edit, json_value
 from models.window import Window, format_window, out_of_bounds
 
 #: The longest location, in characters: the length of its column.
@@ -287,7 +287,7 @@ def _change(
         changes["removed"] = (event.is_removed, removed)
     if not changes:
         raise EditError("nothing to change")
-    event.begin_manual_edit()
+    begin_manual_edit(event)
     for name, value in new_values.items():
         setattr(event, name, value)
     if windows is not None and "occurrences" in changes:

@@ -2,7 +2,7 @@
 changes, and the conflicts between hand edits and a newer note still open.
 
 The dashboard and the documents pages show these; the labels of a revision come
-from :mod:`calendar_svc.events.changes` when it is written.
+from :mod:`models.change` when it is written.
 """
 
 from __future__ import annotations

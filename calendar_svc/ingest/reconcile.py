@@ -31,10 +31,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
-from calendar_svc.events.changes import change_labels, differences
 from calendar_svc.ingest.drafts import EventDraft
 from calendar_svc.ingest.matching import Candidate, Incoming, is_settled, match
 from models import NOTE_FIELDS, RevisionKind, is_firm_date
+from models.change import change_labels, differences
 from models.occurrence import keep_positions
 from models.snapshot import NoteSnapshot
 from models.window import Window

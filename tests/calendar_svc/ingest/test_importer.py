@@ -25,6 +25,7 @@ from models import (
     Section,
     Status,
 )
+from models.snapshot import begin_manual_edit
 from tests.conftest import MAX_BYTES, SAMPLE, V2
 
 Ingest = Callable[..., ImportReport]
@@ -302,13 +303,13 @@ def test_a_hand_edited_event_is_not_overwritten_and_the_conflict_is_kept(
 ) -> None:
     ingest()
     jrc = event_where(session, "serbia", "10 th EU-Serbia Joint Readmission")
-    jrc.begin_manual_edit()
+    begin_manual_edit(jrc)
     jrc.title = "10th EU-Serbia JRC (date proposed by Serbia: 26 March)"
     russia = session.scalars(
         select(Event).join(Event.section).where(Section.slug == "russia")
     ).first()
     assert russia is not None
-    russia.begin_manual_edit()
+    begin_manual_edit(russia)
     session.flush()
 
     report = ingest(V2, at=LATER)
@@ -343,7 +344,7 @@ def test_a_conflict_is_raised_once_per_change_of_the_note(
 ) -> None:
     ingest()
     jrc = event_where(session, "serbia", "10 th EU-Serbia Joint Readmission")
-    jrc.begin_manual_edit()
+    begin_manual_edit(jrc)
     jrc.outcome = "Serbia proposed 26 March."
     session.flush()
     ingest(V2, at=LATER)
