@@ -172,7 +172,7 @@ def _summarise(report: ImportReport, plan: ImportPlan, document: DocumentVersion
         report.removed.append(
             EventChange(
                 event.uid,
-                event.section,
+                event.section_slug,
                 event.note.values["title"],
                 None,
                 removal.labels,
@@ -184,7 +184,7 @@ def _summarise(report: ImportReport, plan: ImportPlan, document: DocumentVersion
         report.conflicts.append(
             EventChange(
                 event.uid,
-                event.section,
+                event.section_slug,
                 conflict.note.values["title"],
                 None,
                 ("edited by hand",),

@@ -53,8 +53,7 @@ class StoredEvent:
     id: int
     uid: str
     section_id: int
-    #: The slug of its section.
-    section: str
+    section_slug: str
     #: What the note last said of it: its own values, or its note snapshot
     #: once a person edited it.
     note: NoteSnapshot

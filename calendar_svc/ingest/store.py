@@ -156,7 +156,7 @@ def _stored_events(session: Session) -> list[StoredEvent]:
                 id=row.id,
                 uid=row.uid,
                 section_id=row.section_id,
-                section=row.slug,
+                section_slug=row.slug,
                 note=note,
                 revision=row.revision,
                 is_manual_override=row.is_manual_override,

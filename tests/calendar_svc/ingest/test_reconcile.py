@@ -98,7 +98,7 @@ def stored(
         id=event_id,
         uid=f"uid-{event_id}",
         section_id=SECTION_IDS[listed.section.slug],
-        section=listed.section.slug,
+        section_slug=listed.section.slug,
         note=NoteSnapshot(
             values(listed),
             listed.windows,
