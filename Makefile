@@ -38,4 +38,4 @@ bench: $(BIN)/calendar-svc
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) instance dist build .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) instance dist build .pytest_cache .ruff_cache .mypy_cache .hypothesis
