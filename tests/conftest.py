@@ -10,6 +10,7 @@ recipe), so a ``commit()`` inside a test does not leak into the next one.
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import os
 import shutil
@@ -31,8 +32,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.serving import make_server
 
 from calendar_svc.ingest.importer import import_note
+from calendar_svc.ingest.note import Note
 from calendar_svc.ingest.report import ImportReport
-from calendar_svc.ingest.source import load_note, read_source
+from calendar_svc.ingest.source import SourceFile, load_note, read_source
 from models import make_engine
 from models.migrate import upgrade
 from tests.databases import KINDS, check_server, fresh_database
@@ -103,13 +105,30 @@ def now() -> dt.datetime:
     return dt.datetime(2024, 2, 7, 9, 0, tzinfo=dt.UTC)
 
 
+@pytest.fixture(scope="session")
+def read_note() -> Callable[[Path], tuple[SourceFile, Note]]:
+    """Read a note file as ``calendar-svc ingest`` does, once per test process for each
+    content (a PDF takes seconds); each call gets a copy of the note of its own."""
+    notes: dict[SourceFile, Note] = {}
+
+    def read(path: Path) -> tuple[SourceFile, Note]:
+        source = read_source(path, max_bytes=MAX_BYTES)
+        if source not in notes:
+            notes[source] = load_note(source)
+        return source, copy.deepcopy(notes[source])
+
+    return read
+
+
 @pytest.fixture
-def ingest(session: Session, now: dt.datetime) -> Callable[..., ImportReport]:
+def ingest(
+    session: Session, now: dt.datetime, read_note: Callable[[Path], tuple[SourceFile, Note]]
+) -> Callable[..., ImportReport]:
     """Import a note file into the test's session, as ``calendar-svc ingest`` does."""
 
     def run(path: Path = SAMPLE, *, at: dt.datetime | None = None, **kwargs: Any) -> ImportReport:
-        source = read_source(path, max_bytes=MAX_BYTES)
-        return import_note(session, source, load_note(source), now=at or now, **kwargs)
+        source, note = read_note(path)
+        return import_note(session, source, note, now=at or now, **kwargs)
 
     return run
 
