@@ -1,9 +1,12 @@
-"""The web app over its own SQLite file holding the sample note, users and a subscriber.
+"""The web app over a database holding the sample note, users and a subscriber.
 
-The database is built once per session (migrations, the sample note, three
-users, one subscriber) and copied for each test, so that every test starts
-from the same state and may commit. The app's clock is a :class:`Clock` the
-test can move.
+The database is built once per session and kind (migrations, the sample
+note, three users, one subscriber). A test's app works in one transaction on
+one connection to a copy of it, rolled back when the test ends: the app's
+commits are savepoints, so every test starts from the same state and may
+commit. What needs the database itself (a server in other threads or
+processes, the health probe's own connections) gets a copy of its own
+(:func:`serve_copy`). The app's clock is a :class:`Clock` the test can move.
 """
 
 from __future__ import annotations
@@ -19,8 +22,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.test import TestResponse
 
 from calendar_svc.app import create_app
@@ -30,10 +33,10 @@ from calendar_svc.ingest.source import load_note, read_source
 from calendar_svc.subscribers import add_subscriber
 from calendar_svc.users import add_user
 from feeds.tokens import issue_token
-from models import Event, Role, Section
+from models import Event, Role, Section, make_engine
 from models.migrate import upgrade
 from tests.conftest import MAX_BYTES, SAMPLE, SECRET, services_of
-from tests.databases import KINDS, fresh_database
+from tests.databases import KINDS, JoinedSession, fresh_database
 
 PASSWORD = "correct horse battery staple"
 VIEWER, EDITOR, ADMIN = "viewer@example.eu", "editor@example.eu", "admin@example.eu"
@@ -131,8 +134,55 @@ def serve_copy(seed: Seed, folder: Path, **overrides: Any) -> Iterator[Site]:
             services_of(app).engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def shared(seeded: Seed, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """One copy of the seeded database, which tests use in transactions rolled back."""
+    with fresh_database(seeded.kind, tmp_path_factory.mktemp("shared"), template=seeded.url) as url:
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
+
+
+@contextmanager
+def serve_in_transaction(
+    engine: Engine, seed: Seed, folder: Path, **overrides: Any
+) -> Iterator[Site]:
+    """A site whose sessions all join one transaction on ``engine``, rolled back afterwards.
+
+    Requests must come one at a time from this thread (Flask's test client):
+    they share the connection.
+    """
+    connection = engine.connect()
+    transaction = connection.begin()
+    sessions = sessionmaker(
+        bind=connection,
+        class_=JoinedSession,
+        join_transaction_mode="create_savepoint",
+        expire_on_commit=False,
+    )
+    url = engine.url.render_as_string(hide_password=False)
+    clock = Clock()
+    app = create_app(
+        {"database": {"url": url}} | overrides, clock=clock, sessions=(sessions, sessions)
+    )
+    app.instance_path = str(folder / "instance")
+    try:
+        yield Site(app, clock, seed.feed_token)
+    finally:
+        transaction.rollback()
+        connection.close()
+        services_of(app).engine.dispose()
+
+
 @pytest.fixture
-def site(seeded: Seed, tmp_path: Path) -> Iterator[Site]:
+def site(shared: Engine, seeded: Seed, tmp_path: Path) -> Iterator[Site]:
+    with serve_in_transaction(shared, seeded, tmp_path) as site:
+        yield site
+
+
+@pytest.fixture
+def copied_site(seeded: Seed, tmp_path: Path) -> Iterator[Site]:
+    """A site over a copy of the seeded database of its own, for what needs a real database."""
     with serve_copy(seeded, tmp_path) as site:
         yield site
 

@@ -97,8 +97,8 @@ def test_a_silent_scheduler_is_503_by_the_apps_clock(healthy: Site) -> None:
     assert body["scheduler"] == {"ok": False, "state": "silent", "seconds_since_heartbeat": 660}
 
 
-def test_no_heartbeat_is_503(site: Site) -> None:
-    status, body = health(site)
+def test_no_heartbeat_is_503(copied_site: Site) -> None:
+    status, body = health(copied_site)
     assert status == 503
     assert body["scheduler"] == {"ok": False, "state": "never seen"}
     assert body["mail"] == {"ok": False, "state": "not configured"}
