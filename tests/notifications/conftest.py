@@ -1,4 +1,4 @@
-"""Notification settings and an SMTP mailer for the tests (the server: ``tests.smtp``),
+"""Notification settings and an SMTP mailer for the tests (the server: ``tests.helpers.smtp``),
 and the installed ``calendar-svc`` started as real processes."""
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from notifications.ledger import RetryPolicy
 from notifications.mail import SmtpMailer, SmtpSettings
 from notifications.messages import MailContext
 from notifications.rules import ReminderPolicy
-from tests.conftest import SECRET
-from tests.smtp import BASE_URL, SmtpServer
+from tests.helpers.apps import SECRET
+from tests.helpers.smtp import BASE_URL, SmtpServer
 
 
 @pytest.fixture

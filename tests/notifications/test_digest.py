@@ -21,7 +21,7 @@ from models import Subscriber
 from notifications.digest import build_digest, render_digest
 from notifications.jobs import NotificationSettings, send_digests
 from notifications.mail import RecordingMailer
-from tests.conftest import V2
+from tests.helpers.data import V2
 
 NOTE_DAY = dt.datetime(2024, 2, 6, 8, 0, tzinfo=dt.UTC)
 SMN = ["serbia", "montenegro", "north-macedonia"]

@@ -14,14 +14,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import SAMPLE
+from tests.helpers.data import SAMPLE
+from tests.helpers.smtp import SmtpServer
 from tests.notifications.conftest import (
     Start,
     delivered_exactly_once,
     finish,
     ledger_states,
 )
-from tests.smtp import SmtpServer
 
 NOTE_DAY = "2024-02-06T08:00:00+00:00"
 #: The Serbia/Montenegro/North Macedonia desk (2 mails) and one who follows everything (20).

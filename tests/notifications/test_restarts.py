@@ -20,7 +20,8 @@ from collections import Counter
 from collections.abc import Sequence
 from email.message import EmailMessage
 
-from tests.conftest import SAMPLE
+from tests.helpers.data import SAMPLE
+from tests.helpers.smtp import SmtpServer
 from tests.notifications.conftest import (
     Start,
     delivered_exactly_once,
@@ -28,7 +29,6 @@ from tests.notifications.conftest import (
     ledger_states,
 )
 from tests.notifications.supervisor import Supervisor
-from tests.smtp import SmtpServer
 
 NOTE_DAY = "2024-02-06T08:00:00+00:00"
 FOLLOW_ALL = [f"all{n}@example.eu" for n in range(1, 6)]

@@ -19,6 +19,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from notifications.digest import DAYS
+from tests.helpers.smtp import SmtpServer
 from tests.notifications.conftest import (
     Start,
     delivered_exactly_once,
@@ -27,7 +28,6 @@ from tests.notifications.conftest import (
     rows,
 )
 from tests.notifications.supervisor import Supervisor
-from tests.smtp import SmtpServer
 
 TOMORROW = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
 TODAY_IN_BRUSSELS = dt.datetime.now(ZoneInfo("Europe/Brussels"))

@@ -22,7 +22,7 @@ from models import (
     Section,
     Status,
 )
-from tests.conftest import V2
+from tests.helpers.data import V2
 
 Ingest = Callable[..., ImportReport]
 EDITOR = "editor@example.eu"

@@ -5,7 +5,7 @@ A text file is something a person can fix, and one holding ESC, BEL or NUL
 (after a byte-order mark, which once let NUL through) is a wrong file or a
 hostile one: ``calendar-svc ingest`` refuses it in one line naming the line.
 In a PDF or Word file a control character is a glyph mapped to no letter
-(``tests/documents.py`` makes such files), not text anyone wrote: it becomes
+(``tests/helpers/documents.py`` makes such files), not text anyone wrote: it becomes
 a space, and the feeds of what was imported are read by the strict ``ical``
 package.
 """
@@ -25,8 +25,9 @@ from ical.calendar_stream import IcsCalendarStream
 from calendar_svc.ingest.errors import UnreadableDocument
 from calendar_svc.ingest.source import decode, load_note, read_source
 from calendar_svc.settings import load_settings
-from tests.conftest import MAX_BYTES, V2, Runner
-from tests.documents import control_characters_docx, control_characters_pdf
+from tests.helpers.commands import Runner
+from tests.helpers.data import MAX_BYTES, V2
+from tests.helpers.documents import control_characters_docx, control_characters_pdf
 
 #: The line of note_v2.txt holding the 10th EU-Serbia JRC (numbered from 1).
 SERBIA_LINE = 784

@@ -26,7 +26,7 @@ from calendar_svc.ingest.note import Note
 from calendar_svc.ingest.report import ImportReport
 from calendar_svc.ingest.source import SourceFile, read_source
 from models import DocumentFormat, DocumentVersion, Event, EventRevision
-from tests.conftest import DATA, MAX_BYTES, SAMPLE, V2
+from tests.helpers.data import DATA, MAX_BYTES, SAMPLE, V2
 
 FORMS = ("text", "docx", "pdf")
 NOTES = {"sample": SAMPLE, "v2": V2}

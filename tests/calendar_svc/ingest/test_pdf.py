@@ -18,8 +18,8 @@ from calendar_svc.ingest.errors import UnreadableDocument
 from calendar_svc.ingest.note import Note
 from calendar_svc.ingest.pdf import _continues, _TableRow
 from calendar_svc.ingest.source import SourceFile, load_note, read_source
-from tests import documents
-from tests.conftest import MAX_BYTES
+from tests.helpers import documents
+from tests.helpers.data import MAX_BYTES
 
 
 @pytest.fixture(scope="module")

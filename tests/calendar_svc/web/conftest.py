@@ -35,8 +35,9 @@ from calendar_svc.users import add_user
 from feeds.tokens import issue_token
 from models import Event, Role, Section, make_engine
 from models.migrate import upgrade
-from tests.conftest import MAX_BYTES, SAMPLE, SECRET, services_of
-from tests.databases import KINDS, JoinedSession, fresh_database
+from tests.helpers.apps import SECRET, services_of
+from tests.helpers.data import MAX_BYTES, SAMPLE
+from tests.helpers.databases import KINDS, JoinedSession, fresh_database
 
 PASSWORD = "correct horse battery staple"
 VIEWER, EDITOR, ADMIN = "viewer@example.eu", "editor@example.eu", "admin@example.eu"

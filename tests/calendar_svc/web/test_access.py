@@ -24,7 +24,7 @@ from tests.calendar_svc.web.conftest import (
     serve_in_transaction,
     sign_in,
 )
-from tests.conftest import SECRET
+from tests.helpers.apps import SECRET
 
 #: Blueprints reachable without signing in: their secret token is the authorisation
 #: (feeds, unsubscribe), or they answer 401 themselves (api), or hold nothing (health).

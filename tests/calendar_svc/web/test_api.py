@@ -21,7 +21,8 @@ from calendar_svc.users import find_user, issue_api_token
 from models import ApiToken, DocumentFormat, Event, Section
 from tests.calendar_svc.web.conftest import EDITOR, START, VIEWER, Site, post
 from tests.calendar_svc.web.test_pages import JRC, JRC_SHOWN
-from tests.conftest import DATA, serving
+from tests.helpers.data import DATA
+from tests.helpers.servers import serving
 
 #: How the API shows it: the display title (issue 12), "10th" joined.
 

@@ -24,8 +24,8 @@ from models import Subscriber
 from notifications.jobs import beat
 from notifications.ledger import RetryPolicy, claim, digest_row, mark_retry, record
 from tests.calendar_svc.web.conftest import EDITOR, Seed, Site, serve_copy
-from tests.conftest import SECRET, services_of
-from tests.smtp import SmtpServer
+from tests.helpers.apps import SECRET, services_of
+from tests.helpers.smtp import SmtpServer
 
 SMTP_PASSWORD = "smtp-password-7c1e"
 SCHEDULER = "scheduler-host-4:4242"
