@@ -121,3 +121,18 @@ class Runner:
             | {"CALENDAR_SVC_SECRET_KEY": os.environ["CALENDAR_SVC_SECRET_KEY"]}
             | (env or {})
         )
+
+
+Start = Callable[..., subprocess.Popen[str]]
+
+
+def script(name: str = "calendar-svc") -> str:
+    found = shutil.which(name, path=str(Path(sys.executable).parent))
+    assert found is not None
+    return found
+
+
+def finish(process: subprocess.Popen[str]) -> str:
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    return out

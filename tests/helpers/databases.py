@@ -13,11 +13,13 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Connection, create_engine, event, make_url, text
+from sqlalchemy import Connection, Row, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, SessionTransaction
 
 from models import make_engine
@@ -120,3 +122,16 @@ def _flushed(session: Session, _context: object) -> None:
 def _ended(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop("flushed", None)
+
+
+def rows(database: str, query: str) -> list[Row[Any]]:
+    engine = create_engine(database)
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(text(query)))
+    finally:
+        engine.dispose()
+
+
+def ledger_states(database: str) -> Counter[str]:
+    return Counter(state for (state,) in rows(database, "SELECT state FROM reminder_ledger"))

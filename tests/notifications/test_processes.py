@@ -14,14 +14,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.helpers.commands import Start, finish
 from tests.helpers.data import SAMPLE
-from tests.helpers.smtp import SmtpServer
-from tests.notifications.conftest import (
-    Start,
-    delivered_exactly_once,
-    finish,
-    ledger_states,
-)
+from tests.helpers.databases import ledger_states
+from tests.helpers.smtp import SmtpServer, delivered_exactly_once
 
 NOTE_DAY = "2024-02-06T08:00:00+00:00"
 #: The Serbia/Montenegro/North Macedonia desk (2 mails) and one who follows everything (20).

@@ -20,14 +20,10 @@ from collections import Counter
 from collections.abc import Sequence
 from email.message import EmailMessage
 
+from tests.helpers.commands import Start, finish
 from tests.helpers.data import SAMPLE
-from tests.helpers.smtp import SmtpServer
-from tests.notifications.conftest import (
-    Start,
-    delivered_exactly_once,
-    finish,
-    ledger_states,
-)
+from tests.helpers.databases import ledger_states
+from tests.helpers.smtp import SmtpServer, delivered_exactly_once
 from tests.notifications.supervisor import Supervisor
 
 NOTE_DAY = "2024-02-06T08:00:00+00:00"

@@ -19,14 +19,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from notifications.digest import DAYS
-from tests.helpers.smtp import SmtpServer
-from tests.notifications.conftest import (
-    Start,
-    delivered_exactly_once,
-    finish,
-    ledger_states,
-    rows,
-)
+from tests.helpers.commands import Start, finish
+from tests.helpers.databases import ledger_states, rows
+from tests.helpers.smtp import SmtpServer, delivered_exactly_once
 from tests.notifications.supervisor import Supervisor
 
 TOMORROW = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)

@@ -13,7 +13,8 @@ from sqlalchemy import Engine, func, select
 from calendar_svc.users import MAX_FAILURES_PER_ACCOUNT
 from models import EventRevision, Subscriber
 from models.subscriber import unsubscribe_token
-from tests.calendar_svc.web.conftest import (
+from tests.helpers.apps import SECRET
+from tests.helpers.sites import (
     EDITOR,
     PASSWORD,
     VIEWER,
@@ -24,7 +25,6 @@ from tests.calendar_svc.web.conftest import (
     serve_in_transaction,
     sign_in,
 )
-from tests.helpers.apps import SECRET
 
 #: Blueprints reachable without signing in: their secret token is the authorisation
 #: (feeds, unsubscribe), or they answer 401 themselves (api), or hold nothing (health).

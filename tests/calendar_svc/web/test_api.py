@@ -19,10 +19,10 @@ from sqlalchemy import select
 from calendar_svc.events.editing import add_event
 from calendar_svc.users import find_user, issue_api_token
 from models import ApiToken, DocumentFormat, Event, Section
-from tests.calendar_svc.web.conftest import EDITOR, START, VIEWER, Site, post
 from tests.calendar_svc.web.test_pages import JRC, JRC_SHOWN
 from tests.helpers.data import DATA
 from tests.helpers.servers import serving
+from tests.helpers.sites import EDITOR, START, VIEWER, Site, post
 
 #: How the API shows it: the display title (issue 12), "10th" joined.
 
@@ -155,7 +155,7 @@ def test_bad_parameters_are_400_with_a_reason(
 
 
 def test_one_event_with_its_history(site: Site, client: FlaskClient, token: str) -> None:
-    from tests.calendar_svc.web.conftest import sign_in
+    from tests.helpers.sites import sign_in
 
     uid = site.event("serbia", JRC).uid
     sign_in(client, EDITOR)

@@ -23,8 +23,8 @@ from calendar_svc.ops.health import PROBE_TIMEOUT
 from models import Subscriber
 from notifications.jobs import beat
 from notifications.ledger import RetryPolicy, claim, digest_row, mark_retry, record
-from tests.calendar_svc.web.conftest import EDITOR, Seed, Site, serve_copy
 from tests.helpers.apps import SECRET, services_of
+from tests.helpers.sites import EDITOR, Seed, Site, serve_copy
 from tests.helpers.smtp import SmtpServer
 
 SMTP_PASSWORD = "smtp-password-7c1e"

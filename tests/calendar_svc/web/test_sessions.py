@@ -19,7 +19,7 @@ from calendar_svc.errors import ConfigError
 from calendar_svc.settings import load_settings
 from calendar_svc.users import MAX_FAILURES_PER_ACCOUNT, find_user, issue_api_token, set_role
 from models import Role
-from tests.calendar_svc.web.conftest import (
+from tests.helpers.sites import (
     ADMIN,
     EDITOR,
     VIEWER,
