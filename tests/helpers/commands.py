@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,6 +130,14 @@ def script(name: str = "calendar-svc") -> str:
     found = shutil.which(name, path=str(Path(sys.executable).parent))
     assert found is not None
     return found
+
+
+def run_all(run: Runner, *commands: Sequence[str]) -> None:
+    """Run each command in this process, each to success: setting a database up for
+    the commands under test, which run as processes."""
+    for args in commands:
+        result = run(*args)
+        assert result.returncode == 0, result.stderr
 
 
 def finish(process: subprocess.Popen[str]) -> str:
