@@ -28,7 +28,7 @@ from calendar_svc.ingest.importer import import_note
 from calendar_svc.ingest.source import load_note, read_source
 from models import make_engine
 from models.migrate import upgrade
-from tests.databases import fresh_database
+from tests.helpers.databases import fresh_database
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "tests" / "data" / "note_5484_24.txt"

@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import Session, sessionmaker
 
 from calendar_svc import extensions
 from calendar_svc.ops import logs, redaction
@@ -37,7 +38,10 @@ def wall_clock() -> dt.datetime:
 
 
 def create_app(
-    overrides: Mapping[str, Any] | None = None, *, clock: Callable[[], dt.datetime] = wall_clock
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    clock: Callable[[], dt.datetime] = wall_clock,
+    sessions: tuple[sessionmaker[Session], sessionmaker[Session]] | None = None,
 ) -> Flask:
     """Build the web app (also the context of every ``calendar-svc`` command).
 
@@ -45,6 +49,9 @@ def create_app(
         overrides: configuration applied last, as nested TOML-like mappings,
             e.g. ``{"database": {"url": "sqlite:///x.db"}}``.
         clock: what "now" is for requests (tests pass a fixed one).
+        sessions: the readers' and the writers' session factories, instead of
+            ones on the engine: tests bind them to one connection in a
+            transaction they roll back afterwards.
     """
     app = Flask("calendar_svc", instance_relative_config=True)
     settings = load_settings(overrides=overrides)
@@ -63,14 +70,18 @@ def create_app(
         past_days_choices=feeds.past_days_choices,
     )
     secret = _secret_key(settings, Path(app.instance_path))
+    readers, writers = sessions or (
+        make_session_factory(engine),
+        make_session_factory(writer(engine)),
+    )
     app.extensions[extensions.EXTENSION] = extensions.Services(
         settings,
         engine,
-        make_session_factory(engine),
+        readers,
         feed_settings,
         FeedCache(feeds.cache_size, feeds.cache_bytes),
         clock,
-        make_session_factory(writer(engine)),
+        writers,
         _notification_config(settings, engine.url.render_as_string(hide_password=False), secret),
         secret=secret,
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA, SHARED
+from tests.helpers.data import DATA, SHARED
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The only places allowed to read the clock: the command line, the request edge, the scheduler.

@@ -12,8 +12,9 @@ from pathlib import Path
 
 from sqlalchemy import MetaData, create_engine, select
 
-from tests import documents
-from tests.conftest import SAMPLE, V2, Run, Runner
+from tests.helpers import documents
+from tests.helpers.commands import Run, Runner
+from tests.helpers.data import SAMPLE, V2
 
 
 def snapshot(database: str) -> dict[str, list[tuple[object, ...]]]:
@@ -119,7 +120,7 @@ def bad_inputs(tmp_path: Path) -> dict[str, tuple[Path, str]]:
 
 
 def bad_documents(folder: Path) -> dict[str, tuple[Path, str]]:
-    """PDF and Word files that are no readable note (tests/documents.py)."""
+    """PDF and Word files that are no readable note (tests/helpers/documents.py)."""
     huge = folder / "huge.pdf"
     with huge.open("wb") as f:
         f.write(b"%PDF-1.7\n")

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from icalendar import Calendar
 
-from tests.conftest import Run, Runner
+from tests.helpers.commands import Run, Runner
 
 EMAIL = "desk.officer@example.eu"
 

@@ -37,7 +37,7 @@ from calendar_svc.users import (
     user_for_api_token,
 )
 from models import ApiToken, LoginAttempt, Role, User, UserSession
-from tests.conftest import Run
+from tests.helpers.commands import Run
 
 NOW = dt.datetime(2024, 2, 7, 9, 0, tzinfo=dt.UTC)
 PASSWORD = "correct horse battery staple"

@@ -27,7 +27,8 @@ from feeds.feed import FeedSettings, render_feed
 from feeds.ics import exclusive_end
 from feeds.scopes import FeedQuery, section_scope
 from models import Event, Occurrence, Precision, Section
-from tests.conftest import V2, FeedSite, services_of
+from tests.helpers.apps import FeedSite, services_of
+from tests.helpers.data import V2
 
 CLIENTS = Path(__file__).resolve().parents[1] / "clients"
 COARSE = {"months", "quarter", "quarters", "half", "season", "year", "range"}

@@ -34,8 +34,8 @@ from models import (
     Section,
     SourceRef,
 )
-from tests import documents
-from tests.conftest import V2
+from tests.helpers import documents
+from tests.helpers.data import V2
 
 NOTE_DAY = dt.date(2024, 2, 6)
 LATER = dt.datetime(2024, 5, 16, 9, 0, tzinfo=dt.UTC)

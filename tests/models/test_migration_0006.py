@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 
 from models.migrate import upgrade
-from tests.conftest import SAMPLE, V2
+from tests.helpers.data import SAMPLE, V2
 from tests.models.test_migrations import (
     LATER,
     NOW,

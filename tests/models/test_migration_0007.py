@@ -7,7 +7,7 @@ import json
 from sqlalchemy import Engine, text
 
 from models.migrate import upgrade
-from tests.conftest import SAMPLE
+from tests.helpers.data import SAMPLE
 from tests.models.test_migrations import NOW, holding_notes, no_drift
 
 #: Niger's row that the old rules filed under "other" (issue 12's first example).

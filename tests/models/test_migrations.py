@@ -15,7 +15,7 @@ from calendar_svc.ingest.importer import import_note
 from calendar_svc.ingest.source import load_note, read_source
 from models import Base
 from models.migrate import downgrade, pending_revisions, upgrade
-from tests.conftest import MAX_BYTES, SAMPLE, V2
+from tests.helpers.data import MAX_BYTES, SAMPLE, V2
 
 #: The first migration: the events, their windows, sections, versions and history.
 FIRST = "0001"

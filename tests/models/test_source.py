@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 
 from models import DocumentFormat, DocumentVersion, Event, SourceRef
-from tests.conftest import DATA
+from tests.helpers.data import DATA
 
 
 def source_schema() -> dict[str, object]:

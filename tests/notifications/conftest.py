@@ -1,20 +1,15 @@
-"""Notification settings and an SMTP mailer for the tests (the server: ``tests.smtp``),
-and the installed ``calendar-svc`` started as real processes."""
+"""Notification settings and an SMTP mailer for the tests (the server: ``tests.helpers.smtp``),
+and the installed ``calendar-svc`` started as real processes (``tests.helpers.commands``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import subprocess
-import sys
-from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import Row, create_engine, text
 
 from notifications.config import NotificationSettings
 from notifications.digest import DigestSchedule
@@ -22,8 +17,9 @@ from notifications.ledger import RetryPolicy
 from notifications.mail import SmtpMailer, SmtpSettings
 from notifications.messages import MailContext
 from notifications.rules import ReminderPolicy
-from tests.conftest import SECRET
-from tests.smtp import BASE_URL, SmtpServer
+from tests.helpers.apps import SECRET
+from tests.helpers.commands import Start, script
+from tests.helpers.smtp import BASE_URL, SmtpServer
 
 
 @pytest.fixture
@@ -41,15 +37,6 @@ def settings() -> NotificationSettings:
 @pytest.fixture
 def mailer(smtp: SmtpServer) -> SmtpMailer:
     return SmtpMailer(SmtpSettings("127.0.0.1", smtp.port, security="none", timeout=10))
-
-
-Start = Callable[..., subprocess.Popen[str]]
-
-
-def script(name: str = "calendar-svc") -> str:
-    found = shutil.which(name, path=str(Path(sys.executable).parent))
-    assert found is not None
-    return found
 
 
 @pytest.fixture
@@ -77,29 +64,3 @@ def cli(database: str, tmp_path: Path) -> Start:
         )
 
     return start
-
-
-def finish(process: subprocess.Popen[str]) -> str:
-    out, err = process.communicate(timeout=120)
-    assert process.returncode == 0, err
-    return out
-
-
-def rows(database: str, query: str) -> list[Row[Any]]:
-    engine = create_engine(database)
-    try:
-        with engine.connect() as connection:
-            return list(connection.execute(text(query)))
-    finally:
-        engine.dispose()
-
-
-def ledger_states(database: str) -> Counter[str]:
-    return Counter(state for (state,) in rows(database, "SELECT state FROM reminder_ledger"))
-
-
-def delivered_exactly_once(smtp: SmtpServer, per_recipient: Mapping[str, int]) -> None:
-    """Every mail arrived once: no Message-ID twice, and each recipient got their count."""
-    ids = Counter(m["Message-ID"] for m in smtp.inbox.messages)
-    assert [i for i, n in ids.items() if n > 1] == []
-    assert Counter(m["X-Envelope-To"] for m in smtp.inbox.messages) == per_recipient

@@ -13,8 +13,10 @@ from sqlalchemy import select
 
 from models import SchedulerHeartbeat
 from notifications.jobs import beat
-from tests.conftest import SAMPLE, Run, services_of
-from tests.smtp import SmtpServer
+from tests.helpers.apps import services_of
+from tests.helpers.commands import Run
+from tests.helpers.data import SAMPLE
+from tests.helpers.smtp import SmtpServer
 
 EMAIL = "desk@example.eu"
 

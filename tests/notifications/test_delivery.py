@@ -22,8 +22,9 @@ from notifications.ledger import claim, failed_entries, mark_sent, record, remin
 from notifications.mail import RecordingMailer, SmtpMailer, SmtpSettings
 from notifications.rules import due_reminders
 from notifications.scheduler import log_report
-from tests.conftest import SECRET, V2
-from tests.smtp import BASE_URL, SmtpServer
+from tests.helpers.apps import SECRET
+from tests.helpers.data import V2
+from tests.helpers.smtp import BASE_URL, SmtpServer
 
 NOTE_DAY = dt.datetime(2024, 2, 6, 8, 0, tzinfo=dt.UTC)
 SMN = ["serbia", "montenegro", "north-macedonia"]

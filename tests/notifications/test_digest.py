@@ -22,7 +22,7 @@ from notifications.config import NotificationSettings
 from notifications.digest import build_digest, render_digest
 from notifications.jobs import send_digests
 from notifications.mail import RecordingMailer
-from tests.conftest import V2
+from tests.helpers.data import V2
 
 NOTE_DAY = dt.datetime(2024, 2, 6, 8, 0, tzinfo=dt.UTC)
 SMN = ["serbia", "montenegro", "north-macedonia"]

@@ -170,7 +170,7 @@ def test_the_reminder_footer_is_never_mangled_over_smtp(raw: Raw, mailer: SmtpMa
     from types import SimpleNamespace
 
     from notifications.messages import MailContext, build_message
-    from tests.conftest import SECRET
+    from tests.helpers.apps import SECRET
 
     entry = SimpleNamespace(id=1, rule=SimpleNamespace(value="open"), due_date=dt.date(2024, 1, 1))
     message = build_message(

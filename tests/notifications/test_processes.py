@@ -14,14 +14,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import SAMPLE
-from tests.notifications.conftest import (
-    Start,
-    delivered_exactly_once,
-    finish,
-    ledger_states,
-)
-from tests.smtp import SmtpServer
+from tests.helpers.commands import Runner, Start, finish, run_all
+from tests.helpers.data import SAMPLE
+from tests.helpers.databases import ledger_states
+from tests.helpers.smtp import SmtpServer, delivered_exactly_once
 
 NOTE_DAY = "2024-02-06T08:00:00+00:00"
 #: The Serbia/Montenegro/North Macedonia desk (2 mails) and one who follows everything (20).
@@ -29,16 +25,16 @@ EXPECTED = 22
 
 
 @pytest.fixture
-def prepared(cli: Start, smtp: SmtpServer) -> SmtpServer:
+def prepared(run: Runner, smtp: SmtpServer) -> SmtpServer:
     """The sample note and two subscribers in the database."""
-    for args in (
+    run_all(
+        run,
         ["init-db"],
         ["ingest", str(SAMPLE), "--now", "2024-02-06"],
         ["subscribers", "add", "desk@example.eu", "--section", "serbia",
          "--section", "montenegro", "--section", "north-macedonia"],
         ["subscribers", "add", "all@example.eu", "--all"],
-    ):  # fmt: skip
-        finish(cli(*args, smtp_port=smtp.port))
+    )  # fmt: skip
     return smtp
 
 

@@ -20,15 +20,11 @@ from collections import Counter
 from collections.abc import Sequence
 from email.message import EmailMessage
 
-from tests.conftest import SAMPLE
-from tests.notifications.conftest import (
-    Start,
-    delivered_exactly_once,
-    finish,
-    ledger_states,
-)
+from tests.helpers.commands import Runner, Start, run_all
+from tests.helpers.data import SAMPLE
+from tests.helpers.databases import ledger_states
+from tests.helpers.smtp import SmtpServer, delivered_exactly_once
 from tests.notifications.supervisor import Supervisor
-from tests.smtp import SmtpServer
 
 NOTE_DAY = "2024-02-06T08:00:00+00:00"
 FOLLOW_ALL = [f"all{n}@example.eu" for n in range(1, 6)]
@@ -63,16 +59,16 @@ class RestartPlan:
 
 
 def test_restarts_during_a_reminder_pass_and_a_digest_run_lose_and_repeat_nothing(
-    cli: Start, smtp: SmtpServer, database: str
+    cli: Start, run: Runner, smtp: SmtpServer, database: str
 ) -> None:
-    for args in (
+    run_all(
+        run,
         ["init-db"],
         ["ingest", str(SAMPLE), "--now", "2024-02-06"],
         ["subscribers", "add", "desk@example.eu", "--section", "serbia",
          "--section", "montenegro", "--section", "north-macedonia"],
         *(["subscribers", "add", email, "--all"] for email in FOLLOW_ALL),
-    ):  # fmt: skip
-        finish(cli(*args, smtp_port=smtp.port))
+    )  # fmt: skip
     rng = random.Random(SEED)
 
     def start(args: Sequence[str]) -> subprocess.Popen[str]:

@@ -21,7 +21,7 @@ from calendar_svc.subscribers import add_subscriber
 from models import Event, LedgerEntry, LedgerState, Rule, Subscriber
 from notifications.ledger import record, reminder_rows
 from notifications.rules import ReminderPolicy, due_reminders
-from tests.conftest import V2
+from tests.helpers.data import V2
 
 POLICY = ReminderPolicy(overdue_horizon_days=90)
 NOTE_DAY = dt.datetime(2024, 2, 6, 8, 0, tzinfo=dt.UTC)

@@ -19,15 +19,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from notifications.digest import DAYS
-from tests.notifications.conftest import (
-    Start,
-    delivered_exactly_once,
-    finish,
-    ledger_states,
-    rows,
-)
+from tests.helpers.commands import Runner, Start, run_all
+from tests.helpers.databases import ledger_states, rows
+from tests.helpers.smtp import SmtpServer, delivered_exactly_once
 from tests.notifications.supervisor import Supervisor
-from tests.smtp import SmtpServer
 
 TOMORROW = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
 TODAY_IN_BRUSSELS = dt.datetime.now(ZoneInfo("Europe/Brussels"))
@@ -50,15 +45,15 @@ def write_note(path: Path, events: dict[str, list[str]]) -> Path:
 
 
 def test_the_scheduler_sends_reminders_and_the_missed_digest_then_stops_on_sigterm(
-    cli: Start, smtp: SmtpServer, database: str, tmp_path: Path
+    cli: Start, run: Runner, smtp: SmtpServer, database: str, tmp_path: Path
 ) -> None:
     note = write_note(tmp_path / "note.txt", {"SERBIA": ["EU-Serbia Joint Readmission Committee"]})
-    for args in (
+    run_all(
+        run,
         ["init-db"],
         ["ingest", str(note)],
         ["subscribers", "add", "desk@example.eu", "--section", "serbia"],
-    ):
-        finish(cli(*args, smtp_port=smtp.port))
+    )
     scheduler = cli("scheduler", smtp_port=smtp.port, env=DIGEST_DUE)
     try:
         assert smtp.inbox.wait_for(2, timeout=90), smtp.inbox.subjects()
@@ -92,13 +87,15 @@ PER_RECIPIENT = dict.fromkeys(FOLLOWERS, 10 + 1)
 
 
 def test_two_schedulers_restarted_while_sending_deliver_every_mail_once(
-    cli: Start, smtp: SmtpServer, database: str, tmp_path: Path
+    cli: Start, run: Runner, smtp: SmtpServer, database: str, tmp_path: Path
 ) -> None:
     note = write_note(tmp_path / "note.txt", SECTIONS)
-    finish(cli("init-db", smtp_port=smtp.port))
-    finish(cli("ingest", str(note), smtp_port=smtp.port))
-    for email in FOLLOWERS:
-        finish(cli("subscribers", "add", email, "--all", smtp_port=smtp.port))
+    run_all(
+        run,
+        ["init-db"],
+        ["ingest", str(note)],
+        *(["subscribers", "add", email, "--all"] for email in FOLLOWERS),
+    )
 
     def start(args: Sequence[str]) -> subprocess.Popen[str]:
         return cli(*args, smtp_port=smtp.port, env=DIGEST_DUE)

@@ -22,7 +22,8 @@ from models import (
     Section,
     Status,
 )
-from tests.conftest import V2
+from tests import factories
+from tests.helpers.data import V2
 
 Ingest = Callable[..., ImportReport]
 EDITOR = "editor@example.eu"
@@ -335,10 +336,10 @@ def test_issue_3_the_bounds_and_limits_themselves_are_accepted(
     ],
 )
 def test_issue_3_an_added_event_outside_the_limits_is_not_added(
-    session: Session, ingest: Ingest, fields: dict[str, object], message: str
+    session: Session, fields: dict[str, object], message: str
 ) -> None:
-    ingest()
-    serbia = session.scalars(select(Section).filter_by(slug="serbia")).one()
+    serbia = factories.section(session, "serbia")
+    factories.event(session, serbia)
     before = session.scalar(select(func.count()).select_from(Event))
     values = {"title": "A new meeting", "date_text": "Q4 2024", "outcome": "", "now": EDIT_TIME}
     with pytest.raises(EditError) as refused:

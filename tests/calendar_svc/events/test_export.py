@@ -26,7 +26,7 @@ from models import (
     Section,
     Status,
 )
-from tests.conftest import DATA
+from tests.helpers.data import DATA
 
 NOW = dt.datetime(2024, 5, 16, 9, 0, tzinfo=dt.UTC)
 

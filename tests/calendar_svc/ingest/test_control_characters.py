@@ -5,7 +5,7 @@ A text file is something a person can fix, and one holding ESC, BEL or NUL
 (after a byte-order mark, which once let NUL through) is a wrong file or a
 hostile one: ``calendar-svc ingest`` refuses it in one line naming the line.
 In a PDF or Word file a control character is a glyph mapped to no letter
-(``tests/documents.py`` makes such files), not text anyone wrote: it becomes
+(``tests/helpers/documents.py`` makes such files), not text anyone wrote: it becomes
 a space, and the feeds of what was imported are read by the strict ``ical``
 package.
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import dataclasses
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,10 @@ from ical.calendar_stream import IcsCalendarStream
 
 from calendar_svc.ingest.errors import UnreadableDocument
 from calendar_svc.ingest.source import decode, load_note, read_source
-from tests.conftest import MAX_BYTES, V2, Runner
-from tests.documents import control_characters_docx, control_characters_pdf
+from calendar_svc.settings import load_settings
+from tests.helpers.commands import Runner
+from tests.helpers.data import MAX_BYTES, V2
+from tests.helpers.documents import control_characters_docx, control_characters_pdf
 
 #: The line of note_v2.txt holding the 10th EU-Serbia JRC (numbered from 1).
 SERBIA_LINE = 784
@@ -91,10 +94,27 @@ def test_mostly_binary_data_is_still_not_a_text_file() -> None:
         decode(codecs.BOM_UTF8 + b"\x01\x02\x03\x1b" * 100 + b"text", "x.txt")
 
 
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Callable[[Path], Path]], Path]:
+    """The file a ``make`` function makes, made once for the module's tests: the ones
+    that import it read it again, and the reading (seconds for a PDF) is shared."""
+    paths: dict[Callable[[Path], Path], Path] = {}
+
+    def make_once(make: Callable[[Path], Path]) -> Path:
+        if make not in paths:
+            paths[make] = make(tmp_path_factory.mktemp(make.__name__))
+        return paths[make]
+
+    return make_once
+
+
 @pytest.mark.parametrize("make", [control_characters_pdf, control_characters_docx])
-def test_a_pdf_or_word_files_control_characters_become_spaces(make: Any, tmp_path: Path) -> None:
-    path = make(tmp_path)
-    note = load_note(read_source(path, max_bytes=MAX_BYTES))
+def test_a_pdf_or_word_files_control_characters_become_spaces(
+    make: Any, made: Callable[[Callable[[Path], Path]], Path]
+) -> None:
+    # With the command's page limit: the same reading as ``ingest`` below, which finds it read.
+    max_pages = load_settings(env={}).ingest.max_pages
+    note = load_note(read_source(made(make), max_bytes=MAX_BYTES), max_pages=max_pages)
     assert note.rows > 800
     assert controls_in(note) == set()
     # Where they were, the text goes on: "... project & Fourth Reference Group Meeting".
@@ -126,10 +146,10 @@ def test_ingest_refuses_a_note_with_control_characters_in_one_line(
 
 @pytest.mark.parametrize("make", [control_characters_docx, control_characters_pdf])
 def test_what_a_pdf_or_word_file_with_control_characters_imports_makes_strict_feeds(
-    imported: Runner, tmp_path: Path, make: Any
+    imported: Runner, made: Callable[[Callable[[Path], Path]], Path], make: Any
 ) -> None:
     """The feed (``export --format ics``, the feeds' bytes) is read by the strict parser."""
-    result = imported("ingest", str(make(tmp_path)), "--now", "2024-05-16")
+    result = imported("ingest", str(made(make)), "--now", "2024-05-16")
     assert result.returncode == 0, result.stderr
     assert set(result.stdout) & CONTROLS == set()
     ics = imported("export", "--format", "ics", "--now", "2024-05-16").stdout

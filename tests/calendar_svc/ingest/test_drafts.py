@@ -19,7 +19,7 @@ from calendar_svc.ingest.note import Row
 from calendar_svc.ingest.text import read_text
 from models import Category, Precision, Status
 from models.window import Window
-from tests.conftest import SAMPLE
+from tests.helpers.data import SAMPLE
 
 PLAIN = re.compile(
     r"^(\d{1,2}) (January|February|March|April|May|June|July|August|September|October"

@@ -12,6 +12,7 @@ make the same revisions whatever the form of each version.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +24,9 @@ from calendar_svc.ingest.drafts import EventDraft, draft_events
 from calendar_svc.ingest.importer import import_note
 from calendar_svc.ingest.note import Note
 from calendar_svc.ingest.report import ImportReport
-from calendar_svc.ingest.source import SourceFile, load_note, read_source
+from calendar_svc.ingest.source import SourceFile, read_source
 from models import DocumentFormat, DocumentVersion, Event, EventRevision
-from tests.conftest import DATA, MAX_BYTES, SAMPLE, V2
+from tests.helpers.data import DATA, MAX_BYTES, SAMPLE, V2
 
 FORMS = ("text", "docx", "pdf")
 NOTES = {"sample": SAMPLE, "v2": V2}
@@ -38,14 +39,11 @@ def path_of(note: str, form: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def notes() -> dict[tuple[str, str], tuple[SourceFile, Note]]:
-    """Every form of both notes, read once (a PDF takes seconds)."""
-    read = {}
-    for note in NOTES:
-        for form in FORMS:
-            source = read_source(path_of(note, form), max_bytes=MAX_BYTES)
-            read[note, form] = (source, load_note(source))
-    return read
+def notes(
+    read_note: Callable[[Path], tuple[SourceFile, Note]],
+) -> dict[tuple[str, str], tuple[SourceFile, Note]]:
+    """Every form of both notes, read once per test process (a PDF takes seconds)."""
+    return {(note, form): read_note(path_of(note, form)) for note in NOTES for form in FORMS}
 
 
 def facts(draft: EventDraft) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from models import (
     Status,
 )
 from models.snapshot import begin_manual_edit
-from tests.conftest import MAX_BYTES, SAMPLE, V2
+from tests.helpers.data import MAX_BYTES, SAMPLE, V2
 
 Ingest = Callable[..., ImportReport]
 LATER = dt.datetime(2024, 5, 16, 9, 0, tzinfo=dt.UTC)

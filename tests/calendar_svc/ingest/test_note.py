@@ -13,8 +13,8 @@ from calendar_svc.ingest.note import MAX_OUTCOME, MAX_TITLE
 from calendar_svc.ingest.source import decode, load_note, source_of
 from calendar_svc.ingest.text import read_text
 from models import Group
-from tests import hostile
-from tests.conftest import SAMPLE, V2
+from tests.helpers import hostile
+from tests.helpers.data import SAMPLE, V2
 
 
 def lines_of(path: Any) -> list[str]:

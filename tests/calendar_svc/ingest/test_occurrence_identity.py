@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from calendar_svc.ingest.report import ImportReport
 from models import Event, Section
-from tests.conftest import SAMPLE
+from tests.helpers.data import SAMPLE
 
 Ingest = Callable[..., ImportReport]
 LATER = dt.datetime(2024, 5, 16, 9, 0, tzinfo=dt.UTC)

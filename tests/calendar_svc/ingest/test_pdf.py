@@ -8,6 +8,7 @@ how the PDF's own features are read, with rows and pages read off the PDF.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,14 +17,14 @@ from calendar_svc.ingest.drafts import EventDraft, draft_events
 from calendar_svc.ingest.errors import UnreadableDocument
 from calendar_svc.ingest.note import Note
 from calendar_svc.ingest.pdf import _continues, _TableRow
-from calendar_svc.ingest.source import load_note, read_source
-from tests import documents
-from tests.conftest import MAX_BYTES
+from calendar_svc.ingest.source import SourceFile, load_note, read_source
+from tests.helpers import documents
+from tests.helpers.data import MAX_BYTES
 
 
 @pytest.fixture(scope="module")
-def note() -> Note:
-    return load_note(read_source(documents.SAMPLE_PDF, max_bytes=MAX_BYTES))
+def note(read_note: Callable[[Path], tuple[SourceFile, Note]]) -> Note:
+    return read_note(documents.SAMPLE_PDF)[1]
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from calendar_svc.ingest.report import ImportReport
 from calendar_svc.ingest.source import load_note, read_source
 from models import Event, EventRevision, Occurrence
 from models.migrate import upgrade
-from tests.conftest import SAMPLE
+from tests.helpers.data import SAMPLE
 
 COPIES = 10
 #: Events in the sample note, counted by hand (tests/data/sample_sections.toml).

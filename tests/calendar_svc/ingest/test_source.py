@@ -10,8 +10,8 @@ import pytest
 
 from calendar_svc.ingest.errors import UnreadableDocument
 from calendar_svc.ingest.source import _read, decode, lines_of, load_note, read_source, source_of
-from tests.conftest import SAMPLE
-from tests.documents import SAMPLE_DOCX
+from tests.helpers.data import SAMPLE
+from tests.helpers.documents import SAMPLE_DOCX
 
 
 def test_reads_the_sample_and_hashes_its_bytes() -> None:

@@ -16,8 +16,8 @@ from calendar_svc.ingest.drafts import draft_events
 from calendar_svc.ingest.errors import UnreadableDocument
 from calendar_svc.ingest.source import load_note, read_source
 from models import Precision, Status
-from tests import documents
-from tests.conftest import MAX_BYTES
+from tests.helpers import documents
+from tests.helpers.data import MAX_BYTES
 
 
 def small_note(path: Path) -> Path:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from calendar_svc.ingest.report import ImportReport
 from models import Event, Section
 from models.agenda import build_agenda
-from tests.conftest import V2
+from tests.helpers.data import V2
 
 Ingest = Callable[..., ImportReport]
 V2_AT = dt.datetime(2024, 5, 16, 9, 0, tzinfo=dt.UTC)

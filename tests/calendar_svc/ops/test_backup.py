@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import make_url
 
-from tests.conftest import SAMPLE, V2, Run
-from tests.databases import fresh_database
+from tests.helpers.commands import Run
+from tests.helpers.data import SAMPLE, V2
+from tests.helpers.databases import fresh_database
 
 
 @pytest.fixture

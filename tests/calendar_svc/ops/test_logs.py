@@ -26,7 +26,9 @@ from calendar_svc.ops import logs
 from calendar_svc.ops.redaction import redact
 from calendar_svc.settings import LoggingSettings, load_settings
 from models import Subscriber, derive_token
-from tests.conftest import SECRET, FeedSite, Run, gunicorn, services_of
+from tests.helpers.apps import SECRET, FeedSite, services_of
+from tests.helpers.commands import Run
+from tests.helpers.servers import gunicorn
 
 FEED_TOKEN = derive_token(SECRET, "nonce-of-the-log-test")
 UNSUBSCRIBE_TOKEN = secrets.token_urlsafe(24)

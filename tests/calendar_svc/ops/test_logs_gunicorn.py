@@ -24,7 +24,8 @@ from sqlalchemy import create_engine, text
 
 from tests.calendar_svc.test_subscribers import token_of
 from tests.calendar_svc.web.loopback import Browser
-from tests.conftest import Runner, gunicorn
+from tests.helpers.commands import Runner
+from tests.helpers.servers import gunicorn
 
 FORMATS = ["text", "json"]
 ACCESS_FORMAT = '%(h)s "%(r)s" %(s)s path=%(U)s query=%(q)s referer="%(f)s"'

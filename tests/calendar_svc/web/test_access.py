@@ -8,12 +8,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
 from calendar_svc.users import MAX_FAILURES_PER_ACCOUNT
 from models import EventRevision, Subscriber
 from models.subscriber import unsubscribe_token
-from tests.calendar_svc.web.conftest import (
+from tests.helpers.apps import SECRET
+from tests.helpers.sites import (
     EDITOR,
     PASSWORD,
     VIEWER,
@@ -21,10 +22,9 @@ from tests.calendar_svc.web.conftest import (
     Site,
     csrf_token,
     post,
-    serve_copy,
+    serve_in_transaction,
     sign_in,
 )
-from tests.conftest import SECRET
 
 #: Blueprints reachable without signing in: their secret token is the authorisation
 #: (feeds, unsubscribe), or they answer 401 themselves (api), or hold nothing (health).
@@ -179,8 +179,10 @@ def test_session_cookies_are_httponly_and_samesite_lax(client: FlaskClient) -> N
     assert "Secure" not in cookie  # served over http here; see the next test
 
 
-def test_session_cookies_are_secure_when_served_over_https(seeded: Seed, tmp_path: Path) -> None:
-    with serve_copy(seeded, tmp_path, base_url="https://cal.example.eu") as site:
+def test_session_cookies_are_secure_when_served_over_https(
+    shared: Engine, seeded: Seed, tmp_path: Path
+) -> None:
+    with serve_in_transaction(shared, seeded, tmp_path, base_url="https://cal.example.eu") as site:
         client = site.app.test_client()
         token = csrf_token(client)
         response = client.post(

@@ -19,17 +19,22 @@ from sqlalchemy import select
 from calendar_svc.events.editing import add_event
 from calendar_svc.users import find_user, issue_api_token
 from models import ApiToken, DocumentFormat, Event, Section
-from tests.calendar_svc.web.conftest import EDITOR, START, VIEWER, Site, post
 from tests.calendar_svc.web.test_pages import JRC, JRC_SHOWN
-from tests.conftest import DATA, serving
+from tests.helpers.data import DATA
+from tests.helpers.servers import serving
+from tests.helpers.sites import EDITOR, START, VIEWER, Site, post
 
 #: How the API shows it: the display title (issue 12), "10th" joined.
 
 
-@pytest.fixture
-def token(site: Site) -> str:
+def viewer_token(site: Site) -> str:
     with site.session() as session, session.begin():
         return issue_api_token(session, find_user(session, VIEWER), name="tests", now=START)
+
+
+@pytest.fixture
+def token(site: Site) -> str:
+    return viewer_token(site)
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -150,7 +155,7 @@ def test_bad_parameters_are_400_with_a_reason(
 
 
 def test_one_event_with_its_history(site: Site, client: FlaskClient, token: str) -> None:
-    from tests.calendar_svc.web.conftest import sign_in
+    from tests.helpers.sites import sign_in
 
     uid = site.event("serbia", JRC).uid
     sign_in(client, EDITOR)
@@ -250,11 +255,15 @@ def test_a_revoked_token_is_refused(site: Site, client: FlaskClient, token: str)
     assert client.get("/api/v1/sections", headers=bearer(token)).status_code == 401
 
 
-def test_schemathesis_finds_no_server_errors(site: Site, token: str, tmp_path: Path) -> None:
-    """``st run`` over HTTP, every check, a bounded number of examples per operation."""
+def test_schemathesis_finds_no_server_errors(copied_site: Site, tmp_path: Path) -> None:
+    """``st run`` over HTTP, every check, a bounded number of examples per operation.
+
+    The server answers in threads of its own: the site has a database of its own.
+    """
     st = shutil.which("st", path=str(Path(sys.executable).parent))
     assert st, "schemathesis is not installed in this environment"
-    with serving(site.app) as url:
+    token = viewer_token(copied_site)
+    with serving(copied_site.app) as url:
         result = subprocess.run(
             [
                 st,

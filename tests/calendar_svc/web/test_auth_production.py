@@ -27,8 +27,9 @@ from sqlalchemy import text
 
 from tests.calendar_svc.web.loopback import APP as CLOCK_APP
 from tests.calendar_svc.web.loopback import CLOCK_ENV, Browser, set_clock
-from tests.conftest import Runner, gunicorn
-from tests.databases import KINDS, connected, fresh_database
+from tests.helpers.commands import Runner
+from tests.helpers.databases import KINDS, connected, fresh_database
+from tests.helpers.servers import gunicorn
 
 ADMIN, EDITOR = "admin@example.eu", "editor@example.eu"
 PASSWORD = "correct horse battery staple"

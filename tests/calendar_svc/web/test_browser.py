@@ -21,11 +21,11 @@ from werkzeug.serving import make_server
 
 from models import Subscriber
 from notifications.jobs import runtime, send_digests
-from tests.calendar_svc.web.conftest import EDITOR, PASSWORD, VIEWER, Seed, Site, serve_copy
 from tests.calendar_svc.web.test_pages import JRC, JRC_SHOWN
-from tests.conftest import services_of
-from tests.documents import V2_PDF
-from tests.smtp import SmtpServer
+from tests.helpers.apps import services_of
+from tests.helpers.documents import V2_PDF
+from tests.helpers.sites import EDITOR, PASSWORD, VIEWER, Seed, Site, serve_copy
+from tests.helpers.smtp import SmtpServer
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 #: Debian's package (apt-get install chromium); Playwright downloads no browser.

@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
 from models import DocumentVersion, Event, EventRevision
-from tests import documents
-from tests.calendar_svc.web.conftest import Site, csrf_token
 from tests.calendar_svc.web.test_pages import section_of_page, titles
-from tests.conftest import SAMPLE, V2
+from tests.helpers import documents
+from tests.helpers.data import SAMPLE, V2
+from tests.helpers.sites import Site, csrf_token
 
 
 def upload(client: FlaskClient, data: bytes, filename: str = "note_v2.txt") -> TestResponse:

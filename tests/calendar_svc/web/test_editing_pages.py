@@ -11,8 +11,8 @@ import pytest
 from flask.testing import FlaskClient
 from icalendar import Calendar
 
-from tests.calendar_svc.web.conftest import EDITOR, Site, post, sign_in
 from tests.calendar_svc.web.test_pages import JRC, JRC_SHOWN, section_of_page, titles
+from tests.helpers.sites import EDITOR, Site, post, sign_in
 
 
 def vevents(client: FlaskClient, path: str) -> dict[str, object]:

@@ -8,7 +8,7 @@ import sys
 import pytest
 from flask.testing import FlaskClient
 
-from tests.calendar_svc.web.conftest import Site
+from tests.helpers.sites import Site
 
 
 @pytest.mark.parametrize("path", ["/", "/sections/serbia", "/api/v1/events?section=serbia"])

@@ -8,7 +8,8 @@ import urllib.request
 from pathlib import Path
 
 from tests.calendar_svc.test_subscribers import token_of
-from tests.conftest import Runner, gunicorn
+from tests.helpers.commands import Runner
+from tests.helpers.servers import gunicorn
 
 #: How much the worker may grow over 600 requests. After the first request
 #: (the whole all.ics, about 0.6 MB, rendered and cached) every horizon asked

@@ -11,7 +11,8 @@ import pytest
 from icalendar import Calendar
 
 from calendar_svc.web.errors import NOT_FOUND_BODY
-from tests.conftest import FeedSite, gunicorn, services_of
+from tests.helpers.apps import FeedSite, services_of
+from tests.helpers.servers import gunicorn
 
 
 @pytest.fixture

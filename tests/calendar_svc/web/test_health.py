@@ -23,9 +23,9 @@ from calendar_svc.ops.health import PROBE_TIMEOUT
 from models import Subscriber
 from notifications.jobs import beat
 from notifications.ledger import RetryPolicy, claim, digest_row, mark_retry, record
-from tests.calendar_svc.web.conftest import EDITOR, Seed, Site, serve_copy
-from tests.conftest import SECRET, services_of
-from tests.smtp import SmtpServer
+from tests.helpers.apps import SECRET, services_of
+from tests.helpers.sites import EDITOR, Seed, Site, serve_copy
+from tests.helpers.smtp import SmtpServer
 
 SMTP_PASSWORD = "smtp-password-7c1e"
 SCHEDULER = "scheduler-host-4:4242"
@@ -97,8 +97,8 @@ def test_a_silent_scheduler_is_503_by_the_apps_clock(healthy: Site) -> None:
     assert body["scheduler"] == {"ok": False, "state": "silent", "seconds_since_heartbeat": 660}
 
 
-def test_no_heartbeat_is_503(site: Site) -> None:
-    status, body = health(site)
+def test_no_heartbeat_is_503(copied_site: Site) -> None:
+    status, body = health(copied_site)
     assert status == 503
     assert body["scheduler"] == {"ok": False, "state": "never seen"}
     assert body["mail"] == {"ok": False, "state": "not configured"}

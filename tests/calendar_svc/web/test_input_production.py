@@ -23,11 +23,13 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from tests.calendar_svc.web.conftest import ADMIN, EDITOR, PASSWORD, Seed
 from tests.calendar_svc.web.loopback import APP, CLOCK_ENV, INSTANCE_ENV, Browser, set_clock
 from tests.calendar_svc.web.test_pages import JRC
-from tests.conftest import SAMPLE, Runner, gunicorn
-from tests.databases import connected, fresh_database
+from tests.helpers.commands import Runner
+from tests.helpers.data import SAMPLE
+from tests.helpers.databases import connected, fresh_database
+from tests.helpers.servers import gunicorn
+from tests.helpers.sites import ADMIN, EDITOR, PASSWORD, Seed
 
 #: The web tests' subscriber (to Serbia and Montenegro), whose mails have the link.
 SUBSCRIBER = EDITOR

@@ -28,11 +28,13 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import text
 
-from tests import hostile
-from tests.calendar_svc.web.conftest import EDITOR, PASSWORD, Seed
 from tests.calendar_svc.web.loopback import Browser
-from tests.conftest import V2, Runner, gunicorn
-from tests.databases import connected, fresh_database
+from tests.helpers import hostile
+from tests.helpers.commands import Runner
+from tests.helpers.data import V2
+from tests.helpers.databases import connected, fresh_database
+from tests.helpers.servers import gunicorn
+from tests.helpers.sites import EDITOR, PASSWORD, Seed
 
 JRC = "10 th EU-Serbia Joint Readmission Committee meeting"
 #: The production configuration (two workers, the upload timeout of 120 s).

@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 
 from calendar_svc.web.timeline import lay_out
 from models import DocumentFormat, Event, Occurrence
-from tests.calendar_svc.web.conftest import Site, post
+from tests.helpers.sites import Site, post
 
 SVG = "{http://www.w3.org/2000/svg}"
 JRC = "10 th EU-Serbia Joint Readmission Committee meeting"
@@ -145,7 +145,7 @@ def test_the_section_page_draws_each_window_as_a_bar(site: Site, viewer: FlaskCl
 def test_the_section_page_gives_a_subscriber_their_feed_links(
     site: Site, client: FlaskClient
 ) -> None:
-    from tests.calendar_svc.web.conftest import EDITOR, VIEWER, sign_in
+    from tests.helpers.sites import EDITOR, VIEWER, sign_in
 
     sign_in(client, EDITOR)
     html = client.get("/sections/serbia").text

@@ -13,7 +13,9 @@ from pathlib import Path
 from icalendar import Calendar, Event
 
 from tests.calendar_svc.test_subscribers import token_of
-from tests.conftest import V2, Runner, gunicorn
+from tests.helpers.commands import Runner
+from tests.helpers.data import V2
+from tests.helpers.servers import gunicorn
 
 WORKERS = 2
 #: The end of an access log line in the format asked for: "<pid> status etag".

@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeSerializer
+from sqlalchemy import Engine
 
 from calendar_svc.errors import ConfigError
 from calendar_svc.settings import load_settings
 from calendar_svc.users import MAX_FAILURES_PER_ACCOUNT, find_user, issue_api_token, set_role
 from models import Role
-from tests.calendar_svc.web.conftest import (
+from tests.helpers.sites import (
     ADMIN,
     EDITOR,
     VIEWER,
@@ -26,7 +27,7 @@ from tests.calendar_svc.web.conftest import (
     Site,
     csrf_token,
     post,
-    serve_copy,
+    serve_in_transaction,
     sign_in,
 )
 
@@ -92,9 +93,11 @@ def test_a_session_in_use_lapses_at_its_absolute_lifetime(site: Site, viewer: Fl
     assert viewer.get("/").status_code == 302
 
 
-def test_lifetime_and_idle_timeout_come_from_the_settings(seeded: Seed, tmp_path: Path) -> None:
+def test_lifetime_and_idle_timeout_come_from_the_settings(
+    shared: Engine, seeded: Seed, tmp_path: Path
+) -> None:
     auth = {"session_hours": 1, "idle_minutes": 10}
-    with serve_copy(seeded, tmp_path, auth=auth) as site:
+    with serve_in_transaction(shared, seeded, tmp_path, auth=auth) as site:
         client = site.app.test_client()
         assert sign_in(client, VIEWER).status_code == 302
         site.clock.advance(minutes=9)

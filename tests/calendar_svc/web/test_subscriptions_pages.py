@@ -9,8 +9,8 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from models import Subscriber
-from tests.calendar_svc.web.conftest import ADMIN, EDITOR, VIEWER, Site, post
 from tests.calendar_svc.web.test_pages import JRC_SHOWN
+from tests.helpers.sites import ADMIN, EDITOR, VIEWER, Site, post
 
 FEED = re.compile(r"http://127\.0\.0\.1:8000(/feeds/([A-Za-z0-9_-]{43})/mine\.ics)")
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from calendar_svc.users import find_user, issue_api_token
 from models import ApiToken, Role
-from tests.calendar_svc.web.conftest import ADMIN, EDITOR, VIEWER, Site, post, sign_in
+from tests.helpers.sites import ADMIN, EDITOR, VIEWER, Site, post, sign_in
 
 
 def _id(site: Site, email: str) -> int:

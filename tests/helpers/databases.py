@@ -13,11 +13,14 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Connection, create_engine, make_url, text
+from sqlalchemy import Connection, Row, create_engine, event, make_url, text
+from sqlalchemy.orm import Session, SessionTransaction
 
 from models import make_engine
 
@@ -86,3 +89,49 @@ def connected(url: str) -> Iterator[Connection]:
             yield connection
     finally:
         engine.dispose()
+
+
+class JoinedSession(Session):
+    """A session joined to a test's transaction, whose own transactions are savepoints.
+
+    Closed with its transaction open, a session rolls back to its savepoint,
+    undoing also every savepoint begun inside it since: a request's reading
+    session, begun before its writing session, would undo what the writer
+    committed. Outside tests the reader's rollback undoes nothing, as it
+    wrote nothing; so here, when it holds no change and flushed none, it
+    releases its savepoint instead.
+    """
+
+    def close(self) -> None:
+        transaction = self.get_transaction()
+        if (
+            transaction is not None
+            and transaction.is_active
+            and not (self.new or self.dirty or self.deleted or self.info.get("flushed"))
+        ):
+            self.commit()
+        super().close()
+
+
+@event.listens_for(JoinedSession, "after_flush")
+def _flushed(session: Session, _context: object) -> None:
+    session.info["flushed"] = True
+
+
+@event.listens_for(JoinedSession, "after_transaction_end")
+def _ended(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop("flushed", None)
+
+
+def rows(database: str, query: str) -> list[Row[Any]]:
+    engine = create_engine(database)
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(text(query)))
+    finally:
+        engine.dispose()
+
+
+def ledger_states(database: str) -> Counter[str]:
+    return Counter(state for (state,) in rows(database, "SELECT state FROM reminder_ledger"))

@@ -15,7 +15,7 @@ from pathlib import Path
 import pypdf
 import pypdfium2
 
-from tests.conftest import DATA
+from tests.helpers.data import DATA
 
 SAMPLE_PDF = DATA / "note_5484_24.pdf"
 SAMPLE_DOCX = DATA / "note_5484_24.docx"

@@ -13,8 +13,8 @@ import io
 import zipfile
 from pathlib import Path
 
-from tests.conftest import V2
-from tests.documents import V2_DOCX
+from tests.helpers.data import V2
+from tests.helpers.documents import V2_DOCX
 
 #: "early " 2,000 times: RecursionError (a 500, a traceback) before the parser was bounded.
 RECURSION_CELL = "early " * 2000 + "2024"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -78,3 +79,10 @@ class SmtpServer:
             "CALENDAR_SVC_BASE_URL": BASE_URL,
             "CALENDAR_SVC_MAIL_FROM": "Calendar <calendar@example.eu>",
         }
+
+
+def delivered_exactly_once(smtp: SmtpServer, per_recipient: Mapping[str, int]) -> None:
+    """Every mail arrived once: no Message-ID twice, and each recipient got their count."""
+    ids = Counter(m["Message-ID"] for m in smtp.inbox.messages)
+    assert [i for i, n in ids.items() if n > 1] == []
+    assert Counter(m["X-Envelope-To"] for m in smtp.inbox.messages) == per_recipient
