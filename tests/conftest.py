@@ -22,6 +22,7 @@ from flask import Flask
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from calendar_svc.ingest import pdf
 from calendar_svc.ingest.importer import import_note
 from calendar_svc.ingest.note import Note
 from calendar_svc.ingest.report import ImportReport
@@ -32,8 +33,20 @@ from tests.helpers.apps import SECRET, FeedSite, services_of
 from tests.helpers.commands import Runner
 from tests.helpers.data import DATA, MAX_BYTES, SAMPLE
 from tests.helpers.databases import KINDS, check_server, fresh_database
+from tests.helpers.pdf_reading import reading_once
 from tests.helpers.servers import serving
 from tests.helpers.smtp import SmtpServer
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pdf_read_once_per_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Each PDF note is really read once per run (``tests/helpers/pdf_reading.py``)."""
+    base = tmp_path_factory.getbasetemp()
+    # Test processes of one run (pytest-xdist) share the parent of their folders.
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pdf, "read_pdf", reading_once(pdf.read_pdf, shared / "pdf-notes"))
+        yield
 
 
 def pytest_configure(config: pytest.Config) -> None:
