@@ -30,6 +30,7 @@ from models import (
     category_by_key,
     group_by_key,
     section_by_key,
+    sections_in_order,
     slug,
 )
 
@@ -218,7 +219,7 @@ def normalise_email(email: str) -> str:
 def find_section(session: Session, key: str) -> Section:
     section = section_by_key(session, key)
     if section is None:
-        known = ", ".join(session.scalars(select(Section.slug).order_by(Section.position)))
+        known = ", ".join(s.slug for s in sections_in_order(session))
         raise SubscriberError(f"no section {key!r}; known: {known or 'none (nothing imported)'}")
     return section
 
