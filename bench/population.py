@@ -51,7 +51,8 @@ def populate(url: str, rng: random.Random, *, events: int, subscribers: int) -> 
         document_id = session.scalar(select(Event.document_version_id).limit(1))
         sections = session.execute(select(Section.id, Section.group)).all()
         start_id = (session.scalar(select(Event.id).order_by(Event.id.desc()).limit(1)) or 0) + 1
-        events, occurrences = [], []
+        event_rows: list[dict[str, object]] = []
+        occurrence_rows: list[dict[str, object]] = []
         for n in range(events - 836):
             event_id = start_id + n
             day = NOW.date() + dt.timedelta(days=rng.randint(-365, 365))
@@ -66,7 +67,7 @@ def populate(url: str, rng: random.Random, *, events: int, subscribers: int) -> 
             else:
                 precision, status = Precision.DAY, rng.choice([Status.CANCELLED, Status.POSTPONED])
                 end = day
-            events.append(
+            event_rows.append(
                 {
                     "id": event_id,
                     "uid": str(uuid.UUID(int=rng.getrandbits(128))),
@@ -90,10 +91,10 @@ def populate(url: str, rng: random.Random, *, events: int, subscribers: int) -> 
                     "updated_at": NOW,
                 }
             )
-            occurrences.append({"event_id": event_id, "position": 0, "start": day, "end": end})
-        for start in range(0, len(events), 5_000):
-            session.execute(insert(Event), events[start : start + 5_000])
-            session.execute(insert(Occurrence), occurrences[start : start + 5_000])
+            occurrence_rows.append({"event_id": event_id, "position": 0, "start": day, "end": end})
+        for start in range(0, len(event_rows), 5_000):
+            session.execute(insert(Event), event_rows[start : start + 5_000])
+            session.execute(insert(Occurrence), occurrence_rows[start : start + 5_000])
         groups = list(Group)
         for n in range(subscribers):
             everything = n % 20 == 0
