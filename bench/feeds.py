@@ -34,6 +34,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from bench.synthetic import replicate
 from calendar_svc.ingest.importer import import_note
 from calendar_svc.ingest.source import load_note, read_source
 from calendar_svc.subscribers import add_subscriber
@@ -82,17 +83,27 @@ def wait_for(url: str, timeout: float = 30) -> None:
             time.sleep(0.2)
 
 
-def prepare(folder: Path) -> tuple[str, str, list[str]]:
-    """A database with the sample and a subscriber; return (url, token, slugs)."""
-    url = f"sqlite:///{folder / 'bench.sqlite3'}"
+def prepare(folder: Path, copies: int) -> tuple[str, str, list[str]]:
+    """A database with ``copies`` copies of the sample and a subscriber.
+
+    Returns (url, token, the slugs of the sample's own sections): at 10x the
+    same 50 feeds are served from a database ten times larger.
+    """
+    note = folder / f"note_{copies}x.txt"
+    note.write_text(replicate(SAMPLE, copies), encoding="utf-8")
+    url = f"sqlite:///{folder / f'bench_{copies}x.sqlite3'}"
     engine = make_engine(url)
     upgrade(engine)
     with Session(engine) as session, session.begin():
-        source = read_source(SAMPLE, max_bytes=10_000_000)
+        source = read_source(note, max_bytes=1_000_000_000)
         import_note(session, source, load_note(source), now=NOW)
         subscriber = add_subscriber(session, "bench@example.eu", now=NOW, everything=True)
         token = issue_token(session, subscriber, secret=b"bench", now=NOW)
-        slugs = [s.slug for s in session.query(Section).order_by(Section.position)]
+        slugs = [
+            s.slug
+            for s in session.query(Section).order_by(Section.position)
+            if "copy" not in s.slug
+        ]
     engine.dispose()
     return url, token, slugs
 
@@ -266,12 +277,14 @@ def both(base: str, paths: list[str], script: Path) -> dict[int, float]:
     }
 
 
-def app_rates(folder: Path, static: Path) -> tuple[dict[int, float], list[str]]:
-    """The app's rates and the sections' slugs; saves each feed as served into ``static``.
+def app_rates(folder: Path, static: Path, copies: int) -> tuple[dict[int, float], list[str]]:
+    """The app's rates and the sections' slugs over ``copies`` copies of the sample.
 
-    The peers serve exactly these bytes, so every server has the same events.
+    Saves each feed as served into ``static``: the peers serve exactly these
+    bytes, so every server has the same events.
     """
-    database_url, token, slugs = prepare(folder)
+    static.mkdir(exist_ok=True)
+    database_url, token, slugs = prepare(folder, copies)
     paths = [f"/feeds/{token}/section/{slug}.ics" for slug in slugs]
     env = {"CALENDAR_SVC_DATABASE_URL": database_url}
     with gunicorn("calendar_svc:create_app()", env, free_port()) as app:
@@ -279,7 +292,15 @@ def app_rates(folder: Path, static: Path) -> tuple[dict[int, float], list[str]]:
         for slug, path in zip(slugs, paths, strict=True):
             with urllib.request.urlopen(app + path) as response:
                 (static / f"{slug}.ics").write_bytes(response.read())
-        return both(app, paths, folder / "app"), slugs
+        return both(app, paths, folder / f"app{copies}x"), slugs
+
+
+def bare_rate(folder: Path, static: Path, token_paths: list[str]) -> float:
+    """Bare Flask answering the same bytes from memory (``bench.bare``), 200 only."""
+    env = {"BENCH_FEEDS_DIR": str(static), "PYTHONPATH": str(ROOT)}
+    with gunicorn("bench.bare:create_app()", env, free_port()) as peer:
+        wait_for(peer + token_paths[0])
+        return measure(peer, token_paths, folder / "bare.200.lua", conditional=False)
 
 
 def nginx_rates(folder: Path, static: Path, slugs: list[str]) -> dict[int, float]:
@@ -309,7 +330,10 @@ def run() -> list[dict[str, object]]:
         # nginx's workers run as an unprivileged user: let them read the files.
         folder.chmod(0o755)
         static.chmod(0o755)
-        app, slugs = app_rates(folder, static)
+        app, slugs = app_rates(folder, static, copies=1)
+        # The bare app's paths carry a token like the app's, so both parse the same URLs.
+        bare = bare_rate(folder, static, [f"/feeds/{'x' * 43}/section/{s}.ics" for s in slugs])
+        large, _ = app_rates(folder, folder / "static10x", copies=10)
         static_file = nginx_rates(folder, static, slugs)
         calendar_server = radicale_rates(folder, static, slugs)
         sizes = [p.stat().st_size for p in static.iterdir()]
@@ -317,16 +341,35 @@ def run() -> list[dict[str, object]]:
     radicale_name = f"Radicale {importlib.metadata.version('radicale')}"
     return [
         {
-            "name": f"feed {status}, gunicorn 2 workers",
-            "rate": app[status],
+            "name": "feed 200, gunicorn 2 workers",
+            "rate": app[200],
             "note": note,
             # None: the peer gives no such answer, so it has no figure.
             "peers": {
-                "nginx static file": static_file[status],
-                radicale_name: calendar_server.get(status),
+                "bare Flask, same bytes from memory": bare,
+                "nginx static file": static_file[200],
+                radicale_name: calendar_server.get(200),
             },
-        }
-        for status in (200, 304)
+        },
+        {
+            "name": "feed 304, gunicorn 2 workers",
+            "rate": app[304],
+            "note": note,
+            "peers": {
+                "the app's feed 200": app[200],
+                "nginx static file": static_file[304],
+                radicale_name: calendar_server.get(304),
+            },
+        },
+        *(
+            {
+                "name": f"feed {status}, gunicorn 2 workers, database of 10x events",
+                "rate": large[status],
+                "note": note,
+                "peers": {"the same at 1x": app[status]},
+            }
+            for status in (200, 304)
+        ),
     ]
 
 

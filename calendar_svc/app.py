@@ -122,6 +122,7 @@ def create_app(
     )
     from calendar_svc.web import feeds as feed_views
 
+    app.session_interface = auth.CookieSessions()
     csrf = CSRFProtect(app)
     # Their secret token is the authorisation; the API is read-only.
     csrf.exempt(unsubscribe.blueprint)

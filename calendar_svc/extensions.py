@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from calendar_svc.settings import Settings
 from feeds.feed import FeedCache, FeedSettings
+from feeds.scopes import ScopeCache
 from notifications.config import NotificationConfig
 
 EXTENSION = "calendar_svc"
@@ -39,6 +40,8 @@ class Services:
     notifications: NotificationConfig
     #: Derives feed tokens (``secret_key`` or the instance folder's key file).
     secret: bytes = field(repr=False, default=b"")
+    #: Feed scopes looked up at the current data version (``feeds.scopes.ScopeCache``).
+    scopes: ScopeCache = field(default_factory=ScopeCache)
 
 
 def services() -> Services:

@@ -163,11 +163,14 @@ def render_feed(
     today: dt.date,
     settings: FeedSettings,
     cache: FeedCache | None = None,
+    version: str | None = None,
 ) -> RenderedFeed:
     """The feed of ``scope`` as of ``today``, from the cache when the data has not changed.
 
     ``query`` is rendered as :func:`normal_query` brings it (``past_days``
-    rounded up to a configured choice).
+    rounded up to a configured choice). ``version`` is the data version when
+    the caller has read it already (``feeds.tokens.feed_access``); a cached
+    feed then costs no query at all.
     """
     query = normal_query(query, settings)
     key = (
@@ -178,7 +181,7 @@ def render_feed(
         None if query.confidences is None else tuple(sorted(query.confidences)),
         query.past_days,
         today,
-        data_version(session),
+        version or data_version(session),
     )
     if cache is not None and (hit := cache.get(key)) is not None:
         return hit

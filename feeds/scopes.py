@@ -3,12 +3,15 @@ category, a subscriber's own) and the filters of the request.
 
 :func:`feed_entries` is one SQL query; the rules that depend on the day
 (how long cancelled events stay, the ``past_days`` horizon) take ``today``.
+:class:`ScopeCache` keeps the scopes a process looked up for as long as the
+data version stays, so that a feed served again needs no lookup.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, and_, func, not_, or_, select, true
@@ -78,6 +81,40 @@ class FeedEntry:
     revision: int
     created_at: dt.datetime
     updated_at: dt.datetime
+
+
+class ScopeCache:
+    """Scopes by the words that named them, for one data version at a time.
+
+    A section's slug, name and id and a subscriber's selection (groups
+    expanded to their sections) change only with the data version (an
+    import) or with the subscriber's own version, which the caller puts in
+    the key. A new version empties the cache; so does reaching ``size``
+    entries, so that no choice of URLs makes it grow without bound. Unknown
+    keys are not kept.
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._version: str | None = None
+        self._scopes: dict[tuple[object, ...], Scope] = {}
+        self._lock = threading.Lock()
+
+    def get(self, version: str, key: tuple[object, ...], make: Callable[[], Scope]) -> Scope:
+        """The scope ``make`` gives for ``key`` at data ``version``, made once per version."""
+        with self._lock:
+            if version != self._version:
+                self._version, self._scopes = version, {}
+            scope = self._scopes.get(key)
+        if scope is not None:
+            return scope
+        scope = make()  # FeedNotFound goes to the caller, and nothing is kept
+        with self._lock:
+            if version == self._version:
+                if len(self._scopes) >= self._size:
+                    self._scopes.clear()
+                self._scopes[key] = scope
+        return scope
 
 
 def everything() -> Scope:

@@ -11,15 +11,44 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import Dialect, and_, bindparam, select, update
+from sqlalchemy.engine import Compiled
 from sqlalchemy.orm import Session
 
 from models import FeedToken, Subscriber, derive_token, token_hash
 from models.db import rowcount
+from models.revision import VERSION_PARTS, version_text
 
 NONCE_BYTES = 16
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+_LIVE = and_(FeedToken.token_hash == bindparam("token_hash"), FeedToken.revoked_at.is_(None))
+_ACCESS = select(
+    *VERSION_PARTS,
+    select(FeedToken.subscriber_id).where(_LIVE).scalar_subquery(),
+    select(Subscriber.updated_at).join(FeedToken).where(_LIVE).scalar_subquery(),
+)
+
+#: :data:`_ACCESS` compiled, by dialect, driver and parameter style.
+_COMPILED: dict[tuple[str, str, str], Compiled] = {}
+
+
+@dataclass(frozen=True)
+class FeedAccess:
+    """What a feed request needs to know before anything else, from one round trip."""
+
+    #: ``models.data_version``: what rendered feeds are cached under.
+    data_version: str
+    #: The owner of the token; None when the token is unknown, revoked or malformed.
+    subscriber_id: int | None = None
+    #: When the owner's selection last changed, as the driver gives it: only
+    #: compared, as the version of their own feed.
+    subscriber_version: object = None
+
+    @property
+    def is_live(self) -> bool:
+        return self.subscriber_id is not None
 
 
 def issue_token(
@@ -46,18 +75,33 @@ def revoke_tokens(session: Session, subscriber: Subscriber, *, now: dt.datetime)
     return rowcount(result) or 0
 
 
-def is_live_token(session: Session, token: str) -> bool:
-    """Whether ``token`` opens the feeds (one indexed lookup, nothing loaded)."""
-    if not _TOKEN_SHAPE.match(token):
-        return False
-    return (
-        session.scalar(
-            select(FeedToken.id).where(
-                FeedToken.token_hash == token_hash(token), FeedToken.revoked_at.is_(None)
-            )
-        )
-        is not None
-    )
+def feed_access(session: Session, token: str) -> FeedAccess:
+    """Whether ``token`` opens the feeds, and the data's version: one statement.
+
+    The statement is compiled once per dialect and sent as it is: on the
+    path of every feed request, SQLAlchemy's per-execution work (cache key,
+    result types) costs more than the query. A malformed token is looked up
+    as no token, so that the answer (and its time) says nothing about its shape.
+    """
+    connection = session.connection()
+    compiled = _compiled_access(connection.dialect)
+    digest = token_hash(token) if _TOKEN_SHAPE.match(token) else ""
+    parameters = compiled.construct_params({"token_hash": digest})
+    if compiled.positiontup is not None:
+        row = connection.exec_driver_sql(
+            compiled.string, tuple(parameters[name] for name in compiled.positiontup)
+        ).one()
+    else:
+        row = connection.exec_driver_sql(compiled.string, parameters).one()
+    documents, revisions, subscriber_id, version = row
+    return FeedAccess(version_text(documents, revisions), subscriber_id, version)
+
+
+def _compiled_access(dialect: Dialect) -> Compiled:
+    key = (dialect.name, dialect.driver, dialect.paramstyle)
+    if (compiled := _COMPILED.get(key)) is None:
+        compiled = _COMPILED[key] = _ACCESS.compile(dialect=dialect)
+    return compiled
 
 
 def subscriber_for_token(session: Session, token: str) -> Subscriber | None:

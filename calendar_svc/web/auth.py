@@ -28,6 +28,8 @@ from urllib.parse import quote, urlsplit
 
 from flask import (
     Blueprint,
+    Flask,
+    Request,
     abort,
     current_app,
     flash,
@@ -39,6 +41,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -72,6 +75,20 @@ _STRIPPED = "".join(map(chr, range(0x21)))
 #: Characters kept as they are when a path is made ASCII: RFC 3986's reserved
 #: and unreserved ones, and "%" so that what is escaped stays escaped.
 _URL_SAFE = "/?#[]@!$&'()*+,;=:%-._~"
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed cookie sessions, with nothing to do for a request without the cookie.
+
+    Flask makes a signing serializer for every request before it looks for
+    the cookie; feeds, fetched by calendar clients many times a minute,
+    never send one.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 @blueprint.before_app_request

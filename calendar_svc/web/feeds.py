@@ -9,8 +9,13 @@ worker render and keep a feed per number.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+from collections.abc import Callable
+
 from flask import Blueprint, Response, abort, request
 from flask.typing import ResponseReturnValue
+from werkzeug.http import http_date, is_resource_modified, quote_etag
 
 from calendar_svc.extensions import get_session, request_now, services
 from feeds.feed import MAX_PAST_DAYS, render_feed
@@ -24,7 +29,7 @@ from feeds.scopes import (
     section_scope,
     subscriber_scope,
 )
-from feeds.tokens import is_live_token, subscriber_for_token
+from feeds.tokens import FeedAccess, feed_access
 from models import Subscriber
 
 blueprint = Blueprint("feeds", __name__, url_prefix="/feeds")
@@ -32,43 +37,43 @@ blueprint = Blueprint("feeds", __name__, url_prefix="/feeds")
 
 @blueprint.get("/<token>/all.ics")
 def all_events(token: str) -> ResponseReturnValue:
-    _check(token)
-    return _feed(everything())
+    return _feed(_access(token), ("all",), everything)
 
 
 @blueprint.get("/<token>/mine.ics")
 def mine(token: str) -> ResponseReturnValue:
-    return _feed(subscriber_scope(get_session(), _subscriber(token)))
+    access = _access(token)
+
+    def scope() -> Scope:
+        subscriber = get_session().get(Subscriber, access.subscriber_id)
+        if subscriber is None:  # deleted since the round trip
+            abort(404)
+        return subscriber_scope(get_session(), subscriber)
+
+    return _feed(access, ("subscriber", access.subscriber_id, access.subscriber_version), scope)
 
 
 @blueprint.get("/<token>/section/<key>.ics")
 def section(token: str, key: str) -> ResponseReturnValue:
-    _check(token)
-    return _feed(section_scope(get_session(), key))
+    return _feed(_access(token), ("section", key), lambda: section_scope(get_session(), key))
 
 
 @blueprint.get("/<token>/group/<key>.ics")
 def group(token: str, key: str) -> ResponseReturnValue:
-    _check(token)
-    return _feed(group_scope(key))
+    return _feed(_access(token), ("group", key), lambda: group_scope(key))
 
 
 @blueprint.get("/<token>/category/<key>.ics")
 def category(token: str, key: str) -> ResponseReturnValue:
-    _check(token)
-    return _feed(category_scope(key))
+    return _feed(_access(token), ("category", key), lambda: category_scope(key))
 
 
-def _check(token: str) -> None:
-    if not is_live_token(get_session(), token):
+def _access(token: str) -> FeedAccess:
+    """The request's one query: the token's owner and the data version; 404 for a dead token."""
+    access = feed_access(get_session(), token)
+    if not access.is_live:
         abort(404)
-
-
-def _subscriber(token: str) -> Subscriber:
-    subscriber = subscriber_for_token(get_session(), token)
-    if subscriber is None:
-        abort(404)
-    return subscriber
+    return access
 
 
 def _query() -> FeedQuery:
@@ -84,22 +89,33 @@ def _query() -> FeedQuery:
     return FeedQuery(confidences, days)
 
 
-def _feed(scope: Scope) -> Response:
+def _feed(access: FeedAccess, name: tuple[object, ...], make: Callable[[], Scope]) -> Response:
+    """The feed of the scope ``make`` builds, looked up by ``name`` in the process's caches.
+
+    A feed rendered before at this data version costs no query beyond
+    :func:`_access`, and a 304 is answered before any body is touched.
+    """
     app = services()
     feed = render_feed(
         get_session(),
-        scope,
+        app.scopes.get(access.data_version, name, make),
         _query(),
         today=request_now().date(),
         settings=app.feed_settings,
         cache=app.feed_cache,
+        version=access.data_version,
     )
-    response = Response(feed.body, content_type="text/calendar; charset=utf-8")
-    response.set_etag(feed.etag)
-    response.last_modified = feed.last_modified
-    response.cache_control.private = True
-    response.cache_control.max_age = 0
-    response.cache_control.must_revalidate = True
-    # In place; what it returns is typed as werkzeug's Response, not Flask's.
-    response.make_conditional(request)
-    return response
+    headers = _validators(feed.etag, feed.last_modified)
+    if not is_resource_modified(request.environ, feed.etag, last_modified=feed.last_modified):
+        return Response(status=304, headers=headers)
+    return Response(feed.body, headers=headers, content_type="text/calendar; charset=utf-8")
+
+
+@functools.lru_cache(maxsize=1024)
+def _validators(etag: str, last_modified: dt.datetime) -> tuple[tuple[str, str], ...]:
+    """A feed's strong ETag and Last-Modified, and that clients must ask again each time."""
+    return (
+        ("ETag", quote_etag(etag)),
+        ("Last-Modified", http_date(last_modified)),
+        ("Cache-Control", "private, max-age=0, must-revalidate"),
+    )

@@ -4,13 +4,11 @@ PostgreSQL; the same note again writes nothing. (The 100x figures are in bench/.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from bench.synthetic import replicate
@@ -20,32 +18,12 @@ from calendar_svc.ingest.source import load_note, read_source
 from models import Event, EventRevision, Occurrence
 from models.migrate import upgrade
 from tests.helpers.data import SAMPLE
+from tests.helpers.statements import Statements
 
 COPIES = 10
 #: Events in the sample note, counted by hand (tests/data/sample_sections.toml).
 SAMPLE_EVENTS = 836
 NOW = dt.datetime(2024, 2, 7, 9, 0, tzinfo=dt.UTC)
-
-
-@dataclass
-class Statements:
-    """What an engine sent: the first word of each statement, and the commits."""
-
-    verbs: Counter[str] = field(default_factory=Counter)
-    commits: int = 0
-
-    def writes(self) -> int:
-        return sum(self.verbs[verb] for verb in ("INSERT", "UPDATE", "DELETE"))
-
-    def watch(self, engine: Engine) -> None:
-        def executed(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-            self.verbs[statement.split(None, 1)[0].upper()] += 1
-
-        def committed(_conn: Any) -> None:
-            self.commits += 1
-
-        event.listen(engine, "before_cursor_execute", executed)
-        event.listen(engine, "commit", committed)
 
 
 @pytest.fixture(scope="module")

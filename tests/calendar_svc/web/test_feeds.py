@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import secrets
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from icalendar import Calendar
 
+from calendar_svc.extensions import services
+from calendar_svc.subscribers import add_subscriber, find_subscriber
 from calendar_svc.web.errors import NOT_FOUND_BODY
-from tests.helpers.apps import FeedSite, services_of
+from feeds.tokens import issue_token, revoke_tokens
+from tests.helpers.apps import SECRET, FeedSite, services_of
 from tests.helpers.servers import gunicorn
+from tests.helpers.statements import Statements
 
 
 @pytest.fixture
@@ -137,3 +143,58 @@ def test_tokens_never_reach_gunicorns_access_log(feed_site: FeedSite, tmp_path: 
     text = log.read_text()
     assert "/feeds/<redacted>/section/serbia.ics" in text
     assert feed_site.token not in text
+
+
+@pytest.fixture
+def statements(feed_site: FeedSite) -> Iterator[Statements]:
+    """What the site's database is sent from here on, counted."""
+    engine = services_of(feed_site.app).engine
+    watched = Statements()
+    watched.watch(engine)
+    yield watched
+    watched.forget(engine)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "section/serbia.ics",
+        "section/RS.ics",
+        "group/western-balkans.ics",
+        "category/joint_readmission_committee.ics",
+        "all.ics",
+        "mine.ics",
+        "section/serbia.ics?confidence=firm&past_days=30",
+    ],
+)
+def test_a_feed_served_before_costs_one_query_also_for_a_304(
+    client, feed_site: FeedSite, statements: Statements, path: str
+) -> None:
+    url = f"/feeds/{feed_site.token}/{path}"
+    first = client.get(url)
+    assert first.status_code == 200
+    statements.clear()
+    again = client.get(url)
+    assert again.status_code == 200
+    assert again.data == first.data
+    assert len(statements.queries) == 1, statements.queries
+    statements.clear()
+    unchanged = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert unchanged.status_code == 304
+    assert len(statements.queries) == 1, statements.queries
+    assert statements.writes() == 0
+
+
+def test_a_revoked_token_stops_a_feed_served_before_at_once(client, feed_site: FeedSite) -> None:
+    now = dt.datetime(2024, 2, 7, 10, 0, tzinfo=dt.UTC)
+    with feed_site.app.app_context(), services().session_factory.begin() as session:
+        reader = add_subscriber(session, "short.lived@example.eu", now=now, sections=["serbia"])
+        token = issue_token(session, reader, secret=SECRET, now=now)
+    for path in ("section/serbia.ics", "mine.ics"):
+        assert client.get(f"/feeds/{token}/{path}").status_code == 200
+    with feed_site.app.app_context(), services().session_factory.begin() as session:
+        revoke_tokens(session, find_subscriber(session, "short.lived@example.eu"), now=now)
+    for path in ("section/serbia.ics", "mine.ics"):
+        assert client.get(f"/feeds/{token}/{path}").status_code == 404
+    # The other subscriber's token, and the feed cached for it, still work.
+    assert client.get(f"/feeds/{feed_site.token}/section/serbia.ics").status_code == 200
