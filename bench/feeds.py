@@ -35,9 +35,13 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from bench.synthetic import replicate
+from calendar_svc.app import create_app
+from calendar_svc.extensions import services
 from calendar_svc.ingest.importer import import_note
 from calendar_svc.ingest.source import load_note, read_source
 from calendar_svc.subscribers import add_subscriber
+from feeds.feed import render_feed
+from feeds.scopes import FeedQuery, everything
 from feeds.tokens import issue_token
 from models import Section, make_engine
 from models.migrate import upgrade
@@ -277,8 +281,8 @@ def both(base: str, paths: list[str], script: Path) -> dict[int, float]:
     }
 
 
-def app_rates(folder: Path, static: Path, copies: int) -> tuple[dict[int, float], list[str]]:
-    """The app's rates and the sections' slugs over ``copies`` copies of the sample.
+def app_rates(folder: Path, static: Path, copies: int) -> tuple[dict[int, float], list[str], str]:
+    """The app's rates, the sections' slugs and the database over ``copies`` copies of the sample.
 
     Saves each feed as served into ``static``: the peers serve exactly these
     bytes, so every server has the same events.
@@ -292,7 +296,25 @@ def app_rates(folder: Path, static: Path, copies: int) -> tuple[dict[int, float]
         for slug, path in zip(slugs, paths, strict=True):
             with urllib.request.urlopen(app + path) as response:
                 (static / f"{slug}.ics").write_bytes(response.read())
-        return both(app, paths, folder / f"app{copies}x"), slugs
+        return both(app, paths, folder / f"app{copies}x"), slugs, database_url
+
+
+def render_seconds(database_url: str) -> tuple[float, int]:
+    """Median time to render ``all.ics`` afresh (no cache), and how many events it holds."""
+    app = create_app({"database": {"url": database_url}})
+    timings, events = [], 0
+    with app.app_context():
+        settings = services().feed_settings
+        for _ in range(RUNS):
+            with services().session_factory() as session:
+                started = time.perf_counter()
+                feed = render_feed(
+                    session, everything(), FeedQuery(), today=NOW.date(), settings=settings
+                )
+                timings.append(time.perf_counter() - started)
+                events = feed.events
+        services().engine.dispose()
+    return statistics.median(timings), events
 
 
 def bare_rate(folder: Path, static: Path, token_paths: list[str]) -> float:
@@ -321,7 +343,8 @@ def radicale_rates(folder: Path, static: Path, slugs: list[str]) -> dict[int, fl
         return rates
 
 
-def run() -> list[dict[str, object]]:
+def run() -> tuple[list[dict[str, object]], dict[int, tuple[float, int]]]:
+    """The rows of the rates table, and copies -> (seconds, events) of rendering all.ics afresh."""
     ensure_tools()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -330,10 +353,11 @@ def run() -> list[dict[str, object]]:
         # nginx's workers run as an unprivileged user: let them read the files.
         folder.chmod(0o755)
         static.chmod(0o755)
-        app, slugs = app_rates(folder, static, copies=1)
+        app, slugs, small_url = app_rates(folder, static, copies=1)
         # The bare app's paths carry a token like the app's, so both parse the same URLs.
         bare = bare_rate(folder, static, [f"/feeds/{'x' * 43}/section/{s}.ics" for s in slugs])
-        large, _ = app_rates(folder, folder / "static10x", copies=10)
+        large, _, large_url = app_rates(folder, folder / "static10x", copies=10)
+        renders = {copies: render_seconds(url) for copies, url in ((1, small_url), (10, large_url))}
         static_file = nginx_rates(folder, static, slugs)
         calendar_server = radicale_rates(folder, static, slugs)
         sizes = [p.stat().st_size for p in static.iterdir()]
@@ -370,9 +394,12 @@ def run() -> list[dict[str, object]]:
             }
             for status in (200, 304)
         ),
-    ]
+    ], renders
 
 
 if __name__ == "__main__":
-    for row in run():
+    rows, renders = run()
+    for row in rows:
         print(f"{row['name']}: {row['rate']:.0f} req/s; peers {row['peers']}")
+    for copies, (seconds, events) in renders.items():
+        print(f"all.ics rendered afresh, {copies}x: {seconds:.3f} s for {events:,} events")
