@@ -14,11 +14,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from calendar_svc.subscribers import add_subscriber
+from feeds.errors import FeedNotFound
 from feeds.feed import ENTRY_OVERHEAD, FeedCache, FeedSettings, RenderedFeed, render_feed
 from feeds.ics import exclusive_end
 from feeds.scopes import (
     FeedQuery,
     Scope,
+    ScopeCache,
     category_scope,
     everything,
     feed_entries,
@@ -412,3 +414,35 @@ def test_issue_12_no_summary_exceeds_outlooks_subject_limit(
     assert max(len(s) for s in summaries) <= 255
     assert len([s for s in summaries if s.endswith("…")]) == 2
     assert not [s for s in summaries if re.search(r"\b\d+ (st|nd|rd|th)\b|[^\W\d_]- [^\W\d_]", s)]
+
+
+def test_scopes_are_made_once_per_data_version_and_unknown_ones_never_kept() -> None:
+    made: list[str] = []
+
+    def make(name: str) -> Callable[[], Scope]:
+        def scope() -> Scope:
+            made.append(name)
+            return everything()
+
+        return scope
+
+    def unknown() -> Scope:
+        made.append("atlantis")
+        raise FeedNotFound("atlantis")
+
+    cache = ScopeCache(size=2)
+    first = cache.get("1.5", ("section", "serbia"), make("serbia"))
+    assert cache.get("1.5", ("section", "serbia"), make("serbia")) is first
+    assert made == ["serbia"]
+    # A new version (an import, an edit) makes it again.
+    cache.get("1.6", ("section", "serbia"), make("serbia"))
+    assert made == ["serbia", "serbia"]
+    for _ in range(2):
+        with pytest.raises(FeedNotFound):
+            cache.get("1.6", ("section", "atlantis"), unknown)
+    assert made.count("atlantis") == 2
+    # At its bound the cache starts afresh rather than growing.
+    cache.get("1.6", ("group", "western-balkans"), make("wb"))
+    cache.get("1.6", ("category", "jrc"), make("jrc"))
+    cache.get("1.6", ("section", "serbia"), make("serbia"))
+    assert made[-3:] == ["wb", "jrc", "serbia"]
