@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from itertools import groupby
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from markupsafe import Markup
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from models import (
@@ -48,7 +51,6 @@ from notifications.messages import (
     event_when,
     links_for,
     state_word,
-    window_text,
 )
 from notifications.rules import ReminderPolicy
 
@@ -138,22 +140,31 @@ def build_digest(
     )
 
 
-def _changes(session: Session, subscriber: Subscriber, *, now: dt.datetime) -> list[Change]:
+def digest_since(session: Session, subscriber_id: int, *, now: dt.datetime) -> dt.datetime:
+    """Since when a digest made at ``now`` reports changes: the subscriber's last
+    digest sent, else a week before."""
     last = session.scalar(
         select(func.max(LedgerEntry.sent_at)).where(
-            LedgerEntry.subscriber_id == subscriber.id,
+            LedgerEntry.subscriber_id == subscriber_id,
             LedgerEntry.rule == Rule.DIGEST,
             LedgerEntry.state == LedgerState.SENT,
         )
     )
-    since = last or now - dt.timedelta(days=7)
+    return last or now - dt.timedelta(days=7)
+
+
+def _changes_query(
+    session: Session, *, since: dt.datetime, now: dt.datetime, condition: ColumnElement[bool]
+) -> Select[Event, EventRevision]:
+    """Revisions of events meeting ``condition`` (on ``Event`` joined with ``Section``)
+    made after ``since``, in the note's order."""
     first_document = session.scalar(select(func.min(DocumentVersion.id)))
-    rows = session.execute(
+    return (
         select(Event, EventRevision)
         .join(EventRevision, EventRevision.event_id == Event.id)
         .join(Section, Event.section_id == Section.id)
         .where(
-            scope_condition(session, subscriber),
+            condition,
             EventRevision.changed_at > since,
             EventRevision.changed_at <= now,
             or_(
@@ -162,35 +173,152 @@ def _changes(session: Session, subscriber: Subscriber, *, now: dt.datetime) -> l
                 EventRevision.document_version_id != first_document,
             ),
         )
-        .order_by(Section.position, Event.position, EventRevision.revision)
+        # Event.id: two events can hold one position (one of them removed).
+        .order_by(Section.position, Event.position, Event.id, EventRevision.revision)
     )
-    changes = [Change(event, revision) for event, revision in rows]
+
+
+def _by_date(changes: list[Change]) -> list[Change]:
     # By the event's date like the other sections (events without a date last),
     # then the note's order; the sort is stable, so revisions stay in order.
     changes.sort(key=lambda c: c.event.occurrences[0].start if c.event.occurrences else dt.date.max)
     return changes
 
 
+def _changes(session: Session, subscriber: Subscriber, *, now: dt.datetime) -> list[Change]:
+    query = _changes_query(
+        session,
+        since=digest_since(session, subscriber.id, now=now),
+        now=now,
+        condition=scope_condition(session, subscriber),
+    )
+    return _by_date([Change(event, revision) for event, revision in session.execute(query)])
+
+
+class _Rendered(NamedTuple):
+    """One item of a digest, or a list of them, as plain text and HTML."""
+
+    text: str
+    html: Markup
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One list of a digest (or one section of upcoming dates), rendered."""
+
+    count: int
+    text: str
+    html: Markup
+
+
+def _markup(value: object) -> Markup:
+    """What an autoescaped macro returned: Markup, never a bare string."""
+    if not isinstance(value, Markup):
+        raise TypeError(f"not autoescaped: {value!r}")
+    return value
+
+
+def _listing(items: Sequence[_Rendered]) -> _Part:
+    # Each HTML item is Markup from an autoescaped macro: end to end they need
+    # no escaping (Markup.join would escape each again, for nothing).
+    return _Part(
+        len(items), "".join([i.text for i in items]), Markup("".join([i.html for i in items]))
+    )
+
+
+def _joined(parts: Sequence[_Part]) -> _Part:
+    return _Part(
+        sum(p.count for p in parts),
+        "".join([p.text for p in parts]),
+        Markup("".join([p.html for p in parts])),
+    )
+
+
+class _Renderer:
+    """Renders digests for a day and a mail context: the pieces they are made of
+    (the macros of ``digest_items.txt``/``.html``), then whole digests from them
+    (the shells ``digest.txt``/``.html``)."""
+
+    def __init__(self, *, today: dt.date, context: MailContext) -> None:
+        self.today = today
+        self.context = context
+        values = {
+            "base_url": context.base_url,
+            "day_text": functools.partial(day_text, today=today),
+            "state": state_word,
+            "when": functools.partial(event_when, today=today),
+        }
+        # The macros by name.
+        self._text = vars(TEMPLATES.get_template("digest_items.txt").make_module(values))
+        self._html = vars(TEMPLATES.get_template("digest_items.html").make_module(values))
+        self._shells = (TEMPLATES.get_template("digest.txt"), TEMPLATES.get_template("digest.html"))
+
+    def item(self, kind: str, value: Occurrence | Change) -> _Rendered:
+        """An ``upcoming``, ``awaiting`` or ``overdue`` occurrence, or a ``change``."""
+        return _Rendered(self._text[kind](value), _markup(self._html[kind](value)))
+
+    def listing(self, kind: str, values: Sequence[Occurrence] | Sequence[Change]) -> _Part:
+        return _listing([self.item(kind, v) for v in values])
+
+    def section(self, name: str, items: _Part) -> _Part:
+        """A section's upcoming dates (``items``) under its name."""
+        return _Part(
+            items.count,
+            self._text["section"](name, items.text),
+            _markup(self._html["section"](name, items.html)),
+        )
+
+    def page(
+        self,
+        subscriber: Subscriber,
+        *,
+        week: dt.date,
+        upcoming: _Part,
+        awaiting: _Part,
+        overdue: _Part,
+        changes: _Part,
+    ) -> tuple[str, str, str]:
+        """Subject, plain text and HTML of a digest made of rendered lists."""
+        subject = (
+            f"Weekly digest: {upcoming.count} upcoming, {awaiting.count} awaiting a date,"
+            f" {overdue.count} overdue (week of {day_text(week)})"
+        )
+        page = {
+            "subscriber": subscriber,
+            "links": links_for(subscriber, self.context, issued=self.today),
+            "week_of": week,
+            "day_text": functools.partial(day_text, today=self.today),
+        }
+        parts = {
+            "upcoming": upcoming,
+            "awaiting": awaiting,
+            "overdue": overdue,
+            "changes": changes,
+        }
+        text, html = self._shells
+        return (
+            subject,
+            text.render(page, **{name: part.text for name, part in parts.items()}),
+            html.render(page, **{name: part.html for name, part in parts.items()}),
+        )
+
+
 def render_digest(digest: Digest, *, context: MailContext) -> tuple[str, str, str]:
     """Subject, plain text and HTML of a digest."""
-    upcoming = sum(len(items) for _, items in digest.upcoming)
-    subject = (
-        f"Weekly digest: {upcoming} upcoming, {len(digest.awaiting)} awaiting a date,"
-        f" {len(digest.overdue)} overdue (week of {day_text(digest.week_of)})"
+    renderer = _Renderer(today=digest.today, context=context)
+    return renderer.page(
+        digest.subscriber,
+        week=digest.week_of,
+        upcoming=_joined(
+            [
+                renderer.section(name, renderer.listing("upcoming", items))
+                for name, items in digest.upcoming
+            ]
+        ),
+        awaiting=renderer.listing("awaiting", digest.awaiting),
+        overdue=renderer.listing("overdue", digest.overdue),
+        changes=renderer.listing("change", digest.changes),
     )
-    page = {
-        "digest": digest,
-        "subscriber": digest.subscriber,
-        "links": links_for(digest.subscriber, context, issued=digest.today),
-        "base_url": context.base_url,
-        "window_text": window_text,
-        "day_text": functools.partial(day_text, today=digest.today),
-        "state": state_word,
-        "when": functools.partial(event_when, today=digest.today),
-    }
-    text = TEMPLATES.get_template("digest.txt").render(page)
-    html = TEMPLATES.get_template("digest.html").render(page)
-    return subject, text, html
 
 
 def compose_digest(
