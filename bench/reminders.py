@@ -12,13 +12,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bench.population import NOW, populate
-from models import Subscriber, make_engine
-from notifications.digest import DigestSchedule, build_digest, render_digest
-from notifications.messages import MailContext
+from models import make_engine
 from notifications.rules import ReminderPolicy, due_reminders
 
 EVENTS = 100_000
@@ -39,16 +36,6 @@ def run() -> list[dict[str, object]]:
                 started = time.perf_counter()
                 due = len(due_reminders(session, now=NOW, policy=ReminderPolicy()))
                 timings.append(time.perf_counter() - started)
-        context = MailContext("https://cal.example.eu", "calendar@example.eu", b"bench")
-        with Session(engine) as session:
-            subscribers = session.scalars(select(Subscriber).limit(DIGESTS)).all()
-            started = time.perf_counter()
-            for subscriber in subscribers:
-                digest = build_digest(
-                    session, subscriber, now=NOW, schedule=DigestSchedule(), policy=ReminderPolicy()
-                )
-                render_digest(digest, context=context)
-            digests = time.perf_counter() - started
         engine.dispose()
     return [
         {
@@ -56,12 +43,6 @@ def run() -> list[dict[str, object]]:
             "seconds": statistics.median(timings),
             "runs": RUNS,
             "note": f"{due:,} reminders due",
-        },
-        {
-            "name": f"{DIGESTS:,} digests built and rendered (SQLite)",
-            "seconds": digests,
-            "runs": 1,
-            "note": f"{1000 * digests / DIGESTS:.1f} ms per digest",
         },
     ]
 

@@ -91,11 +91,21 @@ def build_agenda(
         .where(
             Event.is_removed.is_(False),
             condition if condition is not None else true(),
-            or_(firm, is_vague()),
+            # A firm date that has ended is in no list: not read at all.
+            or_(and_(firm, Occurrence.end >= today), is_vague()),
             Occurrence.end >= horizon,
             Occurrence.start <= max(upcoming_until, awaiting_until),
         )
-        .order_by(Occurrence.start, Section.position, Event.position)
+        # The last keys only make the order total, so that narrower queries
+        # (a digest's scope) list in the same order as wider ones.
+        .order_by(
+            Occurrence.start,
+            Section.position,
+            Event.position,
+            Event.id,
+            Occurrence.end,
+            Occurrence.position,
+        )
     )
     agenda = Agenda(today=today, upcoming=[], awaiting=[], overdue=[])
     for occurrence, firm_date, past in session.execute(query):

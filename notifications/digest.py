@@ -18,18 +18,25 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from itertools import groupby
+from operator import itemgetter
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from markupsafe import Markup
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from models import (
+    Category,
     DocumentVersion,
     Event,
     EventRevision,
+    Group,
     LedgerEntry,
     LedgerState,
     Occurrence,
@@ -48,7 +55,6 @@ from notifications.messages import (
     event_when,
     links_for,
     state_word,
-    window_text,
 )
 from notifications.rules import ReminderPolicy
 
@@ -138,22 +144,31 @@ def build_digest(
     )
 
 
-def _changes(session: Session, subscriber: Subscriber, *, now: dt.datetime) -> list[Change]:
+def digest_since(session: Session, subscriber_id: int, *, now: dt.datetime) -> dt.datetime:
+    """Since when a digest made at ``now`` reports changes: the subscriber's last
+    digest sent, else a week before."""
     last = session.scalar(
         select(func.max(LedgerEntry.sent_at)).where(
-            LedgerEntry.subscriber_id == subscriber.id,
+            LedgerEntry.subscriber_id == subscriber_id,
             LedgerEntry.rule == Rule.DIGEST,
             LedgerEntry.state == LedgerState.SENT,
         )
     )
-    since = last or now - dt.timedelta(days=7)
+    return last or now - dt.timedelta(days=7)
+
+
+def _changes_query(
+    session: Session, *, since: dt.datetime, now: dt.datetime, condition: ColumnElement[bool]
+) -> Select[Event, EventRevision]:
+    """Revisions of events meeting ``condition`` (on ``Event`` joined with ``Section``)
+    made after ``since``, in the note's order."""
     first_document = session.scalar(select(func.min(DocumentVersion.id)))
-    rows = session.execute(
+    return (
         select(Event, EventRevision)
         .join(EventRevision, EventRevision.event_id == Event.id)
         .join(Section, Event.section_id == Section.id)
         .where(
-            scope_condition(session, subscriber),
+            condition,
             EventRevision.changed_at > since,
             EventRevision.changed_at <= now,
             or_(
@@ -162,59 +177,455 @@ def _changes(session: Session, subscriber: Subscriber, *, now: dt.datetime) -> l
                 EventRevision.document_version_id != first_document,
             ),
         )
-        .order_by(Section.position, Event.position, EventRevision.revision)
+        # Event.id: two events can hold one position (one of them removed).
+        .order_by(Section.position, Event.position, Event.id, EventRevision.revision)
     )
-    changes = [Change(event, revision) for event, revision in rows]
+
+
+def _by_date(changes: list[Change]) -> list[Change]:
     # By the event's date like the other sections (events without a date last),
     # then the note's order; the sort is stable, so revisions stay in order.
     changes.sort(key=lambda c: c.event.occurrences[0].start if c.event.occurrences else dt.date.max)
     return changes
 
 
+def _changes(session: Session, subscriber: Subscriber, *, now: dt.datetime) -> list[Change]:
+    query = _changes_query(
+        session,
+        since=digest_since(session, subscriber.id, now=now),
+        now=now,
+        condition=scope_condition(session, subscriber),
+    )
+    return _by_date([Change(event, revision) for event, revision in session.execute(query)])
+
+
+class _Rendered(NamedTuple):
+    """One item of a digest, or a list of them, as plain text and HTML."""
+
+    text: str
+    html: Markup
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One list of a digest (or one section of upcoming dates), rendered."""
+
+    count: int
+    text: str
+    html: Markup
+
+
+def _markup(value: object) -> Markup:
+    """What an autoescaped macro returned: Markup, never a bare string."""
+    if not isinstance(value, Markup):
+        raise TypeError(f"not autoescaped: {value!r}")
+    return value
+
+
+def _listing(items: Sequence[_Rendered]) -> _Part:
+    # Each HTML item is Markup from an autoescaped macro: end to end they need
+    # no escaping (Markup.join would escape each again, for nothing).
+    return _Part(
+        len(items), "".join([i.text for i in items]), Markup("".join([i.html for i in items]))
+    )
+
+
+def _joined(parts: Sequence[_Part]) -> _Part:
+    return _Part(
+        sum(p.count for p in parts),
+        "".join([p.text for p in parts]),
+        Markup("".join([p.html for p in parts])),
+    )
+
+
+class _Renderer:
+    """Renders digests for a day and a mail context: the pieces they are made of
+    (the macros of ``digest_items.txt``/``.html``), then whole digests from them
+    (the shells ``digest.txt``/``.html``)."""
+
+    def __init__(self, *, today: dt.date, context: MailContext) -> None:
+        self.today = today
+        self.context = context
+        values = {
+            "base_url": context.base_url,
+            "day_text": functools.partial(day_text, today=today),
+            "state": state_word,
+            "when": functools.partial(event_when, today=today),
+        }
+        # The macros by name.
+        self._text = vars(TEMPLATES.get_template("digest_items.txt").make_module(values))
+        self._html = vars(TEMPLATES.get_template("digest_items.html").make_module(values))
+        self._shells = (TEMPLATES.get_template("digest.txt"), TEMPLATES.get_template("digest.html"))
+
+    def item(self, kind: str, value: Occurrence | Change) -> _Rendered:
+        """An ``upcoming``, ``awaiting`` or ``overdue`` occurrence, or a ``change``."""
+        return _Rendered(self._text[kind](value), _markup(self._html[kind](value)))
+
+    def listing(self, kind: str, values: Sequence[Occurrence] | Sequence[Change]) -> _Part:
+        return _listing([self.item(kind, v) for v in values])
+
+    def section(self, name: str, items: _Part) -> _Part:
+        """A section's upcoming dates (``items``) under its name."""
+        return _Part(
+            items.count,
+            self._text["section"](name, items.text),
+            _markup(self._html["section"](name, items.html)),
+        )
+
+    def page(
+        self,
+        subscriber: Subscriber,
+        *,
+        week: dt.date,
+        upcoming: _Part,
+        awaiting: _Part,
+        overdue: _Part,
+        changes: _Part,
+    ) -> tuple[str, str, str]:
+        """Subject, plain text and HTML of a digest made of rendered lists."""
+        subject = (
+            f"Weekly digest: {upcoming.count} upcoming, {awaiting.count} awaiting a date,"
+            f" {overdue.count} overdue (week of {day_text(week)})"
+        )
+        page = {
+            "subscriber": subscriber,
+            "links": links_for(subscriber, self.context, issued=self.today),
+            "week_of": week,
+            "day_text": functools.partial(day_text, today=self.today),
+        }
+        parts = {
+            "upcoming": upcoming,
+            "awaiting": awaiting,
+            "overdue": overdue,
+            "changes": changes,
+        }
+        text, html = self._shells
+        return (
+            subject,
+            text.render(page, **{name: part.text for name, part in parts.items()}),
+            html.render(page, **{name: part.html for name, part in parts.items()}),
+        )
+
+
 def render_digest(digest: Digest, *, context: MailContext) -> tuple[str, str, str]:
     """Subject, plain text and HTML of a digest."""
-    upcoming = sum(len(items) for _, items in digest.upcoming)
-    subject = (
-        f"Weekly digest: {upcoming} upcoming, {len(digest.awaiting)} awaiting a date,"
-        f" {len(digest.overdue)} overdue (week of {day_text(digest.week_of)})"
+    renderer = _Renderer(today=digest.today, context=context)
+    return renderer.page(
+        digest.subscriber,
+        week=digest.week_of,
+        upcoming=_joined(
+            [
+                renderer.section(name, renderer.listing("upcoming", items))
+                for name, items in digest.upcoming
+            ]
+        ),
+        awaiting=renderer.listing("awaiting", digest.awaiting),
+        overdue=renderer.listing("overdue", digest.overdue),
+        changes=renderer.listing("change", digest.changes),
     )
-    page = {
-        "digest": digest,
-        "subscriber": digest.subscriber,
-        "links": links_for(digest.subscriber, context, issued=digest.today),
-        "base_url": context.base_url,
-        "window_text": window_text,
-        "day_text": functools.partial(day_text, today=digest.today),
-        "state": state_word,
-        "when": functools.partial(event_when, today=digest.today),
-    }
-    text = TEMPLATES.get_template("digest.txt").render(page)
-    html = TEMPLATES.get_template("digest.html").render(page)
-    return subject, text, html
+
+
+#: Whom a digest is about: the section ids followed (None: every section) and
+#: the categories they are narrowed to (None: every category).
+Scope = tuple[frozenset[int] | None, frozenset[Category] | None]
+
+
+class _Item(NamedTuple):
+    """An occurrence of the agenda, with what digests filter and order it by."""
+
+    #: Its place in the agenda's order (date, then the note's order).
+    rank: int
+    start: dt.date
+    category: Category
+    occurrence: Occurrence
+    rendered: _Rendered
+
+
+class _Revision(NamedTuple):
+    """A change, with what digests filter it by."""
+
+    changed_at: dt.datetime
+    section_id: int
+    category: Category
+    change: Change
+    rendered: _Rendered
+
+
+@dataclass(frozen=True)
+class _Section:
+    """A section's upcoming dates within some categories, rendered."""
+
+    #: Where the section comes in a digest: by its first date, then the note's order.
+    order: tuple[dt.date, int]
+    name: str
+    items: list[_Item]
+    part: _Part
+
+
+@dataclass(frozen=True)
+class _Agenda:
+    """The upcoming, awaiting and overdue lists of one scope and lead time.
+
+    Kept for the pass, and so only references to the rendered items: joined
+    for each digest (copying them is what assembling a digest costs), not
+    once per scope (which would keep a copy of every digest).
+    """
+
+    upcoming: list[_Section]
+    awaiting: list[_Item]
+    overdue: list[_Item]
+
+
+class DigestBuilder:
+    """The digests of one pass: what they share is read and rendered once.
+
+    Made with the pass's ``now``. One query reads the agenda of every event
+    (:func:`build_agenda`, with the longest lead time of the subscribers who
+    want a digest), one the changes since the earliest of their last digests;
+    each item is rendered once (``digest_items.txt``/``.html``) and indexed by
+    its section. A digest then takes the items of its sections, filtered by its
+    categories, lead time and last digest, in the order :func:`build_digest`
+    gives them, and is assembled from the rendered items; subscribers with the
+    same scope and lead time share the lists outright. What it makes is what
+    :func:`build_digest` and :func:`render_digest` make for one subscriber,
+    byte for byte.
+
+    Nothing it keeps loads lazily: it outlives the session it was made in.
+    The session given to :meth:`build` and :meth:`render` is read only when a
+    subscriber asks for more than was read (a longer lead time, an earlier
+    last digest: both changed since the pass began).
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        now: dt.datetime,
+        schedule: DigestSchedule,
+        policy: ReminderPolicy,
+        context: MailContext,
+    ) -> None:
+        self.now = now
+        self.schedule = schedule
+        self.policy = policy
+        self.context = context
+        self.today = now.astimezone(ZoneInfo(schedule.timezone)).date()
+        self.week_of = week_of(now, schedule.timezone)
+        self._renderer = _Renderer(today=self.today, context=context)
+        self._groups: dict[Group, set[int]] = defaultdict(set)
+        for section_id, group in session.execute(select(Section.id, Section.group)):
+            self._groups[group].add(section_id)
+        self._every_section = frozenset(set().union(*self._groups.values()))
+        rows = session.execute(
+            select(
+                Subscriber.id,
+                Subscriber.wants_digest,
+                Subscriber.tentative_lead_days,
+                func.max(LedgerEntry.sent_at),
+            )
+            .outerjoin(
+                LedgerEntry,
+                and_(
+                    LedgerEntry.subscriber_id == Subscriber.id,
+                    LedgerEntry.rule == Rule.DIGEST,
+                    LedgerEntry.state == LedgerState.SENT,
+                ),
+            )
+            .group_by(Subscriber.id, Subscriber.wants_digest, Subscriber.tentative_lead_days)
+        ).all()
+        self._last_sent = {id_: last for id_, _wants, _lead, last in rows if last is not None}
+        wanting = [(lead, last) for _id, wants, lead, last in rows if wants]
+        self._read_agenda(session, max((lead for lead, _ in wanting), default=0))
+        week_ago = now - dt.timedelta(days=7)
+        self._read_changes(session, min([week_ago, *(last for _, last in wanting if last)]))
+
+    def since(self, subscriber: Subscriber) -> dt.datetime:
+        """:func:`digest_since`, as of when the pass began."""
+        return self._last_sent.get(subscriber.id) or self.now - dt.timedelta(days=7)
+
+    def build(
+        self, session: Session, subscriber: Subscriber, *, since: dt.datetime | None = None
+    ) -> Digest:
+        """``subscriber``'s digest, as :func:`build_digest` makes it; the changes
+        after ``since`` (default: :meth:`since`)."""
+        agenda = self._agenda(session, subscriber)
+        changes = self._changes(session, subscriber, since)
+        return Digest(
+            subscriber=subscriber,
+            week_of=self.week_of,
+            today=self.today,
+            upcoming=[(s.name, [i.occurrence for i in s.items]) for s in agenda.upcoming],
+            awaiting=[i.occurrence for i in agenda.awaiting],
+            overdue=[i.occurrence for i in agenda.overdue],
+            changes=[r.change for r in changes],
+        )
+
+    def render(
+        self, session: Session, subscriber: Subscriber, *, since: dt.datetime | None = None
+    ) -> tuple[str, str, str]:
+        """Subject, plain text and HTML of ``subscriber``'s digest, as :func:`render_digest`
+        makes them; the changes after ``since`` (default: :meth:`since`)."""
+        agenda = self._agenda(session, subscriber)
+        changes = self._changes(session, subscriber, since)
+        return self._renderer.page(
+            subscriber,
+            week=self.week_of,
+            upcoming=_joined([s.part for s in agenda.upcoming]),
+            awaiting=_listing([i.rendered for i in agenda.awaiting]),
+            overdue=_listing([i.rendered for i in agenda.overdue]),
+            changes=_listing([r.rendered for r in changes]),
+        )
+
+    def _scope(self, subscriber: Subscriber) -> Scope:
+        """The scope of :func:`models.scope_condition`, as section ids and categories."""
+        sections = None
+        if not subscriber.is_following_everything:
+            sections = frozenset(
+                {s.id for s in subscriber.sections}.union(
+                    *(self._groups[g.group] for g in subscriber.groups)
+                )
+            )
+        return sections, frozenset(c.category for c in subscriber.categories) or None
+
+    def _read_agenda(self, session: Session, lead_days: int) -> None:
+        agenda = build_agenda(
+            session,
+            today=self.today,
+            weeks=self.schedule.upcoming_weeks,
+            lead_days=lead_days,
+            horizon_days=self.policy.overdue_horizon_days,
+        )
+        self._lead_days = lead_days
+        self._upcoming = self._index("upcoming", agenda.upcoming)
+        for items in self._upcoming.values():
+            # A section's items by date, as build_digest sorts them (stable).
+            items.sort(key=lambda i: (i.start, i.occurrence.end))
+        self._awaiting = self._index("awaiting", agenda.awaiting)
+        self._overdue = self._index("overdue", agenda.overdue)
+        self._sections: dict[tuple[int, frozenset[Category] | None], _Section | None] = {}
+        self._agendas: dict[tuple[Scope, int], _Agenda] = {}
+
+    def _index(self, kind: str, occurrences: list[Occurrence]) -> dict[int, list[_Item]]:
+        """``occurrences`` rendered, by section, in the agenda's order."""
+        index: dict[int, list[_Item]] = defaultdict(list)
+        for rank, o in enumerate(occurrences):
+            item = _Item(rank, o.start, o.event.category, o, self._renderer.item(kind, o))
+            index[o.event.section_id].append(item)
+        return index
+
+    def _read_changes(self, session: Session, since: dt.datetime) -> None:
+        query = _changes_query(session, since=since, now=self.now, condition=true()).options(
+            contains_eager(Event.section), selectinload(Event.occurrences)
+        )
+        changes = _by_date([Change(e, r) for e, r in session.execute(query)])
+        self._since = since
+        self._revisions = [
+            _Revision(
+                c.revision.changed_at,
+                c.event.section_id,
+                c.event.category,
+                c,
+                self._renderer.item("change", c),
+            )
+            for c in changes
+        ]
+        self._changed: dict[tuple[Scope, dt.datetime], list[_Revision]] = {}
+
+    def _agenda(self, session: Session, subscriber: Subscriber) -> _Agenda:
+        lead_days = subscriber.tentative_lead_days
+        if lead_days > self._lead_days:
+            self._read_agenda(session, lead_days)
+        scope = self._scope(subscriber)
+        agenda = self._agendas.get((scope, lead_days))
+        if agenda is None:
+            sections, categories = scope
+            ids = self._every_section if sections is None else sections
+            upcoming = [s for i in ids if (s := self._section(i, categories)) is not None]
+            upcoming.sort(key=lambda s: s.order)
+            until = self.today + dt.timedelta(days=lead_days)
+            awaiting = _picked(self._awaiting, ids, categories, until)
+            overdue = _picked(self._overdue, ids, categories, dt.date.max)
+            agenda = self._agendas[scope, lead_days] = _Agenda(upcoming, awaiting, overdue)
+        return agenda
+
+    def _section(self, section_id: int, categories: frozenset[Category] | None) -> _Section | None:
+        key = (section_id, categories)
+        if key not in self._sections:
+            items = [
+                i
+                for i in self._upcoming.get(section_id, ())
+                if categories is None or i.category in categories
+            ]
+            section = None
+            if items:
+                first = items[0].occurrence
+                name = first.event.section.name
+                section = _Section(
+                    (first.start, first.event.section.position),
+                    name,
+                    items,
+                    self._renderer.section(name, _listing([i.rendered for i in items])),
+                )
+            self._sections[key] = section
+        return self._sections[key]
+
+    def _changes(
+        self, session: Session, subscriber: Subscriber, since: dt.datetime | None
+    ) -> list[_Revision]:
+        since = since or self.since(subscriber)
+        if since < self._since:
+            self._read_changes(session, since)
+        scope = self._scope(subscriber)
+        found = self._changed.get((scope, since))
+        if found is None:
+            sections, categories = scope
+            revisions = [
+                r
+                for r in self._revisions
+                if r.changed_at > since
+                and (sections is None or r.section_id in sections)
+                and (categories is None or r.category in categories)
+            ]
+            found = self._changed[scope, since] = revisions
+        return found
+
+
+def _picked(
+    index: dict[int, list[_Item]],
+    sections: Iterable[int],
+    categories: frozenset[Category] | None,
+    until: dt.date,
+) -> list[_Item]:
+    """The items of ``sections`` within ``categories`` starting by ``until``, in the
+    agenda's order."""
+    picked = [
+        item
+        for section_id in sections
+        for item in index.get(section_id, ())
+        if item.start <= until and (categories is None or item.category in categories)
+    ]
+    picked.sort(key=itemgetter(0))
+    return picked
 
 
 def compose_digest(
-    session: Session,
-    entry: LedgerEntry,
-    *,
-    now: dt.datetime,
-    context: MailContext,
-    schedule: DigestSchedule,
-    policy: ReminderPolicy,
+    session: Session, entry: LedgerEntry, *, digests: DigestBuilder
 ) -> EmailMessage | str:
+    """The digest mail of a ledger row, from the pass's ``digests``."""
     subscriber = entry.subscriber
     if not subscriber.wants_digest:
         return "the subscriber no longer wants the digest"
-    digest = build_digest(session, subscriber, now=now, schedule=schedule, policy=policy)
-    subject, text, html = render_digest(digest, context=context)
-    links = links_for(subscriber, context, issued=digest.today)
+    # Read now, not when the pass began: a digest sent since then counts.
+    since = digest_since(session, subscriber.id, now=digests.now)
+    subject, text, html = digests.render(session, subscriber, since=since)
+    links = links_for(subscriber, digests.context, issued=digests.today)
     return build_message(
         to=entry.recipient,
         subject=subject,
         text=text,
         html=html,
         entry=entry,
-        now=now,
-        context=context,
+        now=digests.now,
+        context=digests.context,
         unsubscribe=links.unsubscribe,
     )

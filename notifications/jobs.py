@@ -33,7 +33,7 @@ from models import (
 from models.db import rowcount, writer
 from notifications import shutdown
 from notifications.config import NotificationConfig, NotificationSettings
-from notifications.digest import compose_digest, week_of
+from notifications.digest import DigestBuilder, compose_digest, week_of
 from notifications.ledger import (
     claim,
     digest_row,
@@ -124,6 +124,8 @@ def deliver(
     report = PassReport()
     with sessions.begin() as session:
         token, ids = claim(session, now=now, policy=settings.retry)
+    # Made for the first digest row, then shared by the pass's digests.
+    digests: DigestBuilder | None = None
     for done, entry_id in enumerate(ids):
         if stop.is_set():
             with sessions.begin() as session:
@@ -133,14 +135,14 @@ def deliver(
             entry = session.get(LedgerEntry, entry_id)
             assert entry is not None
             if entry.rule is Rule.DIGEST:
-                message = compose_digest(
+                digests = digests or DigestBuilder(
                     session,
-                    entry,
                     now=now,
-                    context=settings.context,
                     schedule=settings.schedule,
                     policy=settings.policy,
+                    context=settings.context,
                 )
+                message = compose_digest(session, entry, digests=digests)
             else:
                 message = compose_reminder(session, entry, now=now, context=settings.context)
         if isinstance(message, str):
