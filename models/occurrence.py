@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.db import Base, intpk
@@ -33,6 +33,10 @@ class Occurrence(Base):
     __table_args__ = (
         UniqueConstraint("event_id", "position"),
         CheckConstraint('"start" <= "end"', name="start_not_after_end"),
+        # The reminder pass starts from the occurrences whose dates can make
+        # something due (migration 0008).
+        Index("ix_occurrences_start", "start"),
+        Index("ix_occurrences_end", "end"),
     )
 
     id: Mapped[intpk]
