@@ -16,23 +16,35 @@ backlog:
 
 The ledger's unique key (occurrence, rule, recipient, due date) turns "due"
 into "sent at most once": these functions only say what is due.
+
+Each rule is one statement (:func:`firm_statement`, :func:`windows_statement`,
+:func:`updates_statement`, built without running, so ``bench/plans.py`` can
+show their plans). Each starts from the occurrences whose dates can make
+something due (the indexes on ``occurrences.start`` and ``end``), reaches
+their events by key and the subscribers who follow them through
+:func:`_audience` (subscribers x the sections they follow, a few rows each),
+so the work grows with what is due, not with events x subscribers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
+    ColumnElement,
     Date,
     Integer,
     Select,
     SQLColumnExpression,
+    String,
     Subquery,
     and_,
     case,
+    cast,
     func,
     literal,
     not_,
@@ -50,10 +62,11 @@ from models import (
     LedgerState,
     Occurrence,
     Rule,
-    Section,
     Subscriber,
     SubscriberLeadDay,
-    follows,
+    followed_sections,
+    has_categories,
+    in_categories,
 )
 from models.agenda import is_vague, reported_as_past
 
@@ -114,62 +127,128 @@ def _thresholds(today: dt.date, days: Iterable[int]) -> Subquery:
     ).subquery("thresholds")
 
 
-#: What a due reminder is made of: who, which occurrence of which event.
-PAIR = (
-    Subscriber.id,
-    Subscriber.email,
-    Event.id,
-    Event.uid,
-    Event.revision,
-    Occurrence.position,
-    Occurrence.start,
-    Occurrence.end,
-)
-#: The types of :data:`PAIR`'s columns.
-Pair = tuple[int, str, int, str, int, int, dt.date, dt.date]
+def _followers() -> Select[int, int, str, bool]:
+    """Subscribers who want reminders x each section they follow: (subscriber_id,
+    section_id, email, narrowed), narrowed saying whether they chose categories.
 
-
-def _pairs(*columns: SQLColumnExpression[Any]) -> Select[*tuple[Any, ...]]:
-    """Occurrences of live events x the subscribers who follow them and want reminders."""
+    A few rows per subscriber. Each rule adds the subscriber's lead times and
+    makes it the ``audience`` of its statement (:func:`_audience`).
+    """
+    followed = followed_sections().subquery("followed")
     return (
-        select(*PAIR, *columns)
+        select(
+            followed.c.subscriber_id,
+            followed.c.section_id,
+            Subscriber.email,
+            has_categories(Subscriber.id).label("narrowed"),
+        )
+        .join(Subscriber, Subscriber.id == followed.c.subscriber_id)
+        .where(Subscriber.wants_reminders)
+    )
+
+
+def _audience(followers: Select[*tuple[Any, ...]]) -> CTE:
+    """``followers`` as the ``audience`` of a statement, computed once (MATERIALIZED)."""
+    return followers.cte("audience").prefix_with("MATERIALIZED")
+
+
+def _candidates(*conditions: ColumnElement[bool], stage: ColumnElement[str] | None = None) -> CTE:
+    """Occurrences of live events that ``conditions`` (on their dates first, for the
+    indexes on ``occurrences.start`` and ``end``) make candidates of a rule, with
+    what the reminders and the scope need; computed once (MATERIALIZED).
+
+    Kept apart from the audience until both are made, so that they meet in one
+    join on the section: left to itself, PostgreSQL paired each follower with
+    an index range of occurrences first, millions of rows to keep a tenth.
+    """
+    columns = [
+        Event.id.label("event_id"),
+        Event.uid,
+        Event.revision,
+        Event.section_id,
+        Event.category,
+        Occurrence.position,
+        Occurrence.start,
+        Occurrence.end,
+    ]
+    if stage is not None:
+        columns.append(stage.label("stage"))
+    return (
+        select(*columns)
         .select_from(Occurrence)
         .join(Event, Occurrence.event_id == Event.id)
-        .join(Section, Event.section_id == Section.id)
         .outerjoin(DocumentVersion, Event.document_version_id == DocumentVersion.id)
-        .join(Subscriber, follows(Subscriber.id, Subscriber.is_following_everything))
-        .where(Subscriber.wants_reminders, not_(Event.is_removed))
+        .where(not_(Event.is_removed), *conditions)
+        .cte("candidates")
+        .prefix_with("MATERIALIZED")
     )
 
 
-def _firm(session: Session, today: dt.date) -> list[DueReminder]:
-    lead_days = session.scalars(select(SubscriberLeadDay.days).distinct()).all()
+def _in_scope(audience: CTE, candidates: CTE) -> ColumnElement[bool]:
+    """The candidate (joined to ``audience`` on its section) is in the category scope too."""
+    return in_categories(audience.c.subscriber_id, audience.c.narrowed, candidates.c.category)
+
+
+def _lead_bands(today: dt.date, lead_days: Iterable[int]) -> Subquery:
+    """(subscriber_id, days, after, until): a firm date starting in (after, until] is due
+    ``days`` before it, for that subscriber.
+
+    The smallest lead time whose day has come is the one whose threshold
+    (today + days) the start does not pass while the next smaller one's it
+    does: each subscriber's lead times become adjacent bands from today
+    onwards, so a start falls into exactly one and no grouping is needed.
+    """
     thresholds = _thresholds(today, lead_days)
-    days = func.min(SubscriberLeadDay.days)
-    statement: Select[*Pair, int] = (
-        _pairs(days)
-        .join(SubscriberLeadDay, SubscriberLeadDay.subscriber_id == Subscriber.id)
-        .join(thresholds, thresholds.c.days == SubscriberLeadDay.days)
-        .where(Event.is_firm, Occurrence.start > today, Occurrence.start <= thresholds.c.until)
-        .group_by(*PAIR)
-    )
-    return [
-        DueReminder(
-            sid,
-            email,
-            Rule.FIRM,
-            start - dt.timedelta(days=lead),
-            eid,
-            f"{uid}-{pos}",
-            pos,
-            revision,
+    lead = SubscriberLeadDay
+    return (
+        select(
+            lead.subscriber_id,
+            lead.days,
+            func.lag(thresholds.c.until, 1, literal(today, Date))
+            .over(partition_by=lead.subscriber_id, order_by=lead.days)
+            .label("after"),
+            thresholds.c.until,
         )
-        for sid, email, eid, uid, revision, pos, start, _end, lead in session.execute(statement)
-    ]
+        .join(thresholds, thresholds.c.days == lead.days)
+        .subquery("bands")
+    )
 
 
-def _windows(session: Session, today: dt.date, policy: ReminderPolicy) -> list[DueReminder]:
+def firm_statement(session: Session, today: dt.date) -> Select[*Due, int, str]:
+    """Firm dates starting within the longest lead time: one row per occurrence and lead
+    time, with the followers whose band (:func:`_lead_bands`) the start falls into."""
+    lead_days = session.scalars(select(SubscriberLeadDay.days).distinct()).all()
+    until = today + dt.timedelta(days=max([0, *lead_days]))
+    bands = _lead_bands(today, lead_days)
+    candidates = _candidates(
+        Occurrence.start > today, Occurrence.start <= until, Event.is_firm.expression
+    )
+    audience = _audience(
+        _followers()
+        .join(bands, bands.c.subscriber_id == Subscriber.id)
+        .add_columns(bands.c.days, bands.c.after, bands.c.until)
+    )
+    per_occurrence = (*_occurrence_columns(candidates), audience.c.days)
+    return (
+        select(*per_occurrence, _subscriber_ids(audience))
+        .select_from(candidates)
+        .join(audience, audience.c.section_id == candidates.c.section_id)
+        .where(
+            candidates.c.start > audience.c.after,
+            candidates.c.start <= audience.c.until,
+            _in_scope(audience, candidates),
+        )
+        .group_by(*per_occurrence)
+    )
+
+
+def windows_statement(
+    session: Session, today: dt.date, policy: ReminderPolicy
+) -> Select[*Due, dt.date, str, int, str]:
+    """Vague windows ended within the horizon, open, or opening within the follower's
+    lead time: one row per occurrence, stage and lead time, with the followers."""
     lead_days = session.scalars(select(Subscriber.tentative_lead_days).distinct()).all()
+    until = today + dt.timedelta(days=max([0, *lead_days]))
     thresholds = _thresholds(today, lead_days)
     horizon = today - dt.timedelta(days=policy.overdue_horizon_days)
     stage = case(
@@ -177,33 +256,51 @@ def _windows(session: Session, today: dt.date, policy: ReminderPolicy) -> list[D
         (Occurrence.start <= today, Rule.OPEN.value),
         else_=Rule.OPENS_SOON.value,
     )
-    statement: Select[*Pair, str, int] = (
-        _pairs(stage, Subscriber.tentative_lead_days)
-        .join(thresholds, thresholds.c.days == Subscriber.tentative_lead_days)
-        .where(
-            is_vague(),
-            or_(
-                and_(Occurrence.end < today, Occurrence.end >= horizon, not_(reported_as_past())),
-                and_(Occurrence.start <= today, Occurrence.end >= today),
-                and_(Occurrence.start > today, Occurrence.start <= thresholds.c.until),
-            ),
-        )
+    candidates = _candidates(
+        # The three stages' bounds together first, for the indexes on the dates.
+        Occurrence.end >= horizon,
+        Occurrence.start <= until,
+        is_vague(),
+        or_(
+            and_(Occurrence.end < today, not_(reported_as_past())),
+            and_(Occurrence.start <= today, Occurrence.end >= today),
+            Occurrence.start > today,
+        ),
+        stage=stage,
     )
-    due = []
-    for sid, email, eid, uid, revision, pos, start, end, value, lead in session.execute(statement):
-        rule = Rule(value)
-        if rule is Rule.OVERDUE:
-            day = end + dt.timedelta(days=1)
-        elif rule is Rule.OPEN:
-            day = start
-        else:
-            day = start - dt.timedelta(days=lead)
-        due.append(DueReminder(sid, email, rule, day, eid, f"{uid}-{pos}", pos, revision))
-    return due
+    audience = _audience(
+        _followers()
+        .join(thresholds, thresholds.c.days == Subscriber.tentative_lead_days)
+        .add_columns(thresholds.c.days, thresholds.c.until)
+    )
+    per_occurrence = (
+        *_occurrence_columns(candidates),
+        candidates.c.end,
+        candidates.c.stage,
+        audience.c.days,
+    )
+    return (
+        select(*per_occurrence, _subscriber_ids(audience))
+        .select_from(candidates)
+        .join(audience, audience.c.section_id == candidates.c.section_id)
+        .where(
+            # Opening soon: within this follower's lead time.
+            or_(
+                candidates.c.stage != Rule.OPENS_SOON.value,
+                candidates.c.start <= audience.c.until,
+            ),
+            _in_scope(audience, candidates),
+        )
+        .group_by(*per_occurrence)
+    )
 
 
-def _updates(session: Session) -> list[DueReminder]:
-    """Updates for events changed since the last mail each recipient had about them."""
+def updates_statement() -> Select[int, str, int, str, int, list[str], dt.datetime]:
+    """Revisions of followed events newer than the last mail each recipient had about them.
+
+    Which of them are updates (their labels) is decided in Python: the labels
+    are a JSON list.
+    """
     seen = (
         select(
             LedgerEntry.subscriber_id,
@@ -214,10 +311,11 @@ def _updates(session: Session) -> list[DueReminder]:
         .group_by(LedgerEntry.subscriber_id, LedgerEntry.event_id)
         .subquery("seen")
     )
-    statement: Select[int, str, int, str, int, list[str], dt.datetime] = (
+    audience = _audience(_followers())
+    return (
         select(
-            Subscriber.id,
-            Subscriber.email,
+            audience.c.subscriber_id,
+            audience.c.email,
             Event.id,
             Event.uid,
             Event.revision,
@@ -225,21 +323,112 @@ def _updates(session: Session) -> list[DueReminder]:
             EventRevision.changed_at,
         )
         .select_from(seen)
-        .join(Subscriber, Subscriber.id == seen.c.subscriber_id)
         .join(Event, Event.id == seen.c.event_id)
-        .join(Section, Event.section_id == Section.id)
+        .join(
+            audience,
+            and_(
+                audience.c.subscriber_id == seen.c.subscriber_id,
+                audience.c.section_id == Event.section_id,
+            ),
+        )
         .join(
             EventRevision,
             and_(EventRevision.event_id == Event.id, EventRevision.revision > seen.c.revision),
         )
         .where(
-            Subscriber.wants_reminders,
             not_(Event.is_removed),
-            follows(Subscriber.id, Subscriber.is_following_everything),
+            in_categories(audience.c.subscriber_id, audience.c.narrowed, Event.category),
         )
     )
+
+
+#: Which occurrence of which event: event id, uid and revision, the occurrence's
+#: position and start.
+Due = tuple[int, str, int, int, dt.date]
+
+
+def _occurrence_columns(candidates: CTE) -> tuple[SQLColumnExpression[Any], ...]:
+    """The columns of :data:`Due`."""
+    return (
+        candidates.c.event_id,
+        candidates.c.uid,
+        candidates.c.revision,
+        candidates.c.position,
+        candidates.c.start,
+    )
+
+
+def _subscriber_ids(audience: CTE) -> ColumnElement[str]:
+    """The ids of the subscribers a row is due for, as text ("3,17,42").
+
+    A reminder is due for many subscribers at once (an occurrence of a
+    section, for everyone who follows it): one row per occurrence with its
+    followers' ids, rather than one row per reminder, carries a tenth of the
+    values from the database and keeps the per-reminder work in Python to
+    splitting a string.
+    """
+    return func.aggregate_strings(cast(audience.c.subscriber_id, String), ",")
+
+
+def _recipients(session: Session, ids: str, emails: dict[int, str]) -> Iterator[tuple[int, str]]:
+    """(id, address) of the subscribers in ``ids`` (:func:`_subscriber_ids`); one
+    removed since the statement ran is left out."""
+    for sid in map(int, ids.split(",")):
+        email = emails.get(sid)
+        if email is not None:
+            yield sid, email
+
+
+def _emails(session: Session) -> dict[int, str]:
+    """Subscriber id -> address, read after the rules' statements (so that whoever they
+    name is here, unless removed since)."""
+    rows = session.connection().execute(select(Subscriber.id, Subscriber.email))
+    return dict(rows.all())
+
+
+def _firm(session: Session, today: dt.date) -> list[DueReminder]:
+    rows = session.connection().execute(firm_statement(session, today)).all()
+    emails = _emails(session)
+    due: list[DueReminder] = []
+    for eid, uid, revision, pos, start, lead, ids in rows:
+        day, key = start - dt.timedelta(days=lead), f"{uid}-{pos}"
+        due += (
+            DueReminder(sid, email, Rule.FIRM, day, eid, key, pos, revision)
+            for sid, email in _recipients(session, ids, emails)
+        )
+    return due
+
+
+def _windows(session: Session, today: dt.date, policy: ReminderPolicy) -> list[DueReminder]:
+    rows = session.connection().execute(windows_statement(session, today, policy)).all()
+    emails = _emails(session)
+    due: list[DueReminder] = []
+    for eid, uid, revision, pos, start, end, stage, lead, ids in rows:
+        rule = _STAGES[stage]
+        if rule is Rule.OVERDUE:
+            day = end + dt.timedelta(days=1)
+        elif rule is Rule.OPEN:
+            day = start
+        else:
+            day = start - dt.timedelta(days=lead)
+        key = f"{uid}-{pos}"
+        due += (
+            DueReminder(sid, email, rule, day, eid, key, pos, revision)
+            for sid, email in _recipients(session, ids, emails)
+        )
+    return due
+
+
+#: The rule of each stage value the windows statement gives.
+_STAGES = {rule.value: rule for rule in (Rule.OPENS_SOON, Rule.OPEN, Rule.OVERDUE)}
+
+
+def _updates(session: Session) -> list[DueReminder]:
+    """Updates for events changed since the last mail each recipient had about them:
+    for each, the latest revision whose labels warrant one."""
+    rows = session.connection().execute(updates_statement())
     latest: dict[tuple[int, int], tuple[str, str, int, dt.datetime]] = {}
-    for sid, email, eid, uid, revision, labels, changed_at in session.execute(statement):
+    for sid, email, eid, uid, revision, labels, changed_at in rows:
         if not UPDATE_LABELS.intersection(labels):
             continue
         key = (sid, eid)
