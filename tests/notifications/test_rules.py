@@ -184,6 +184,31 @@ def test_nothing_outside_the_scope_for_those_who_opted_out_or_for_removed_events
     assert ("open", "china", "Q1 2024", "2024-01-01") not in due_for(imported, china, NOTE_DAY)
 
 
+def test_a_section_followed_twice_and_narrowed_to_categories_gives_one_reminder_each(
+    imported: Session,
+) -> None:
+    """Serbia and Montenegro chosen, and their group too: still one reminder per window.
+
+    Of what is due on the note date (the subscriber to everything above), the
+    Western Balkans hold the Serbian and Montenegrin tbc JRC windows, open
+    since 1 January, and the regional 13-14 February meeting, which is no JRC
+    (the JRC-only subscriber above has nothing in the western-balkans section);
+    Azerbaijan's JRC window is in the Eastern Partnership.
+    """
+    desk = add_subscriber(
+        imported,
+        "jrc-wb@example.eu",
+        now=NOTE_DAY,
+        sections=["serbia", "montenegro"],
+        groups=["Western Balkans"],
+        categories=["joint_readmission_committee"],
+    )
+    assert due_for(imported, desk, NOTE_DAY) == [
+        ("open", "montenegro", "Q1/Q2 2024 (tbc)", "2024-01-01"),
+        ("open", "serbia", "Q1 2024 (tbc)", "2024-01-01"),
+    ]
+
+
 def test_a_change_to_an_event_someone_was_reminded_of_is_an_update(
     imported: Session, ingest: Callable[..., Any]
 ) -> None:
