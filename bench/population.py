@@ -11,14 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
+from enum import Enum
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
 from calendar_svc.ingest.importer import import_note
 from calendar_svc.ingest.source import load_note, read_source
 from models import (
+    Base,
     Category,
     Event,
     Group,
@@ -85,6 +87,8 @@ def populate(url: str, rng: random.Random, *, events: int, subscribers: int) -> 
                     "source_text": "",
                     "position": n,
                     "revision": 1,
+                    # The model's default, spelled out: COPY applies no Python defaults.
+                    "next_occurrence_position": 0,
                     "is_manual_override": False,
                     "is_removed": False,
                     "created_at": NOW,
@@ -92,9 +96,10 @@ def populate(url: str, rng: random.Random, *, events: int, subscribers: int) -> 
                 }
             )
             occurrence_rows.append({"event_id": event_id, "position": 0, "start": day, "end": end})
-        for start in range(0, len(event_rows), 5_000):
-            session.execute(insert(Event), event_rows[start : start + 5_000])
-            session.execute(insert(Occurrence), occurrence_rows[start : start + 5_000])
+        connection = session.connection()
+        for start in range(0, len(event_rows), 10_000):
+            bulk_insert(connection, Event, event_rows[start : start + 10_000])
+            bulk_insert(connection, Occurrence, occurrence_rows[start : start + 10_000])
         groups = list(Group)
         for n in range(subscribers):
             everything = n % 20 == 0
@@ -126,3 +131,26 @@ def populate(url: str, rng: random.Random, *, events: int, subscribers: int) -> 
                 for category in rng.sample(list(Category), 3):
                     session.add(SubscriberCategory(subscriber_id=subscriber.id, category=category))
     engine.dispose()
+
+
+def bulk_insert(connection: Connection, entity: type[Base], rows: list[dict[str, object]]) -> None:
+    """Insert ``rows`` (all with the same keys) into ``entity``'s table: COPY on PostgreSQL, an
+    executemany of Core INSERTs elsewhere. The ORM's bulk path took minutes for a
+    million events on PostgreSQL."""
+    if not rows:
+        return
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(entity), rows)
+        return
+    names = list(rows[0])
+    columns = ", ".join(f'"{name}"' for name in names)
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    statement = f'COPY "{entity.__tablename__}" ({columns}) FROM STDIN'
+    with cursor.copy(statement) as copy:  # type: ignore[attr-defined]
+        for row in rows:
+            copy.write_row([_plain(row[name]) for name in names])
+
+
+def _plain(value: object) -> object:
+    """What COPY writes for a value: an enum member as its value."""
+    return value.value if isinstance(value, Enum) else value
