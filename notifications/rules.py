@@ -19,11 +19,12 @@ into "sent at most once": these functions only say what is due.
 
 Each rule is one statement (:func:`firm_statement`, :func:`windows_statement`,
 :func:`updates_statement`, built without running, so ``bench/plans.py`` can
-show their plans). Each starts from the occurrences whose dates can make
-something due (the indexes on ``occurrences.start`` and ``end``), reaches
-their events by key and the subscribers who follow them through
-:func:`_audience` (subscribers x the sections they follow, a few rows each),
-so the work grows with what is due, not with events x subscribers.
+show their plans). The occurrences a rule can make due are found first by
+their dates (the indexes on ``occurrences.start`` and ``end``), the
+subscribers as the sections they follow (a few rows each), and the two meet
+in one join on the section: the work grows with what is due, not with
+events x subscribers. A row of the firm and window rules is an occurrence
+with the ids of everyone it is due for.
 """
 
 from __future__ import annotations
@@ -196,7 +197,8 @@ def _lead_bands(today: dt.date, lead_days: Iterable[int]) -> Subquery:
     The smallest lead time whose day has come is the one whose threshold
     (today + days) the start does not pass while the next smaller one's it
     does: each subscriber's lead times become adjacent bands from today
-    onwards, so a start falls into exactly one and no grouping is needed.
+    onwards, so a start falls into exactly one of a subscriber's bands and
+    no smallest lead time needs to be looked for.
     """
     thresholds = _thresholds(today, lead_days)
     lead = SubscriberLeadDay
@@ -370,7 +372,7 @@ def _subscriber_ids(audience: CTE) -> ColumnElement[str]:
     return func.aggregate_strings(cast(audience.c.subscriber_id, String), ",")
 
 
-def _recipients(session: Session, ids: str, emails: dict[int, str]) -> Iterator[tuple[int, str]]:
+def _recipients(ids: str, emails: dict[int, str]) -> Iterator[tuple[int, str]]:
     """(id, address) of the subscribers in ``ids`` (:func:`_subscriber_ids`); one
     removed since the statement ran is left out."""
     for sid in map(int, ids.split(",")):
@@ -394,7 +396,7 @@ def _firm(session: Session, today: dt.date) -> list[DueReminder]:
         day, key = start - dt.timedelta(days=lead), f"{uid}-{pos}"
         due += (
             DueReminder(sid, email, Rule.FIRM, day, eid, key, pos, revision)
-            for sid, email in _recipients(session, ids, emails)
+            for sid, email in _recipients(ids, emails)
         )
     return due
 
@@ -414,7 +416,7 @@ def _windows(session: Session, today: dt.date, policy: ReminderPolicy) -> list[D
         key = f"{uid}-{pos}"
         due += (
             DueReminder(sid, email, rule, day, eid, key, pos, revision)
-            for sid, email in _recipients(session, ids, emails)
+            for sid, email in _recipients(ids, emails)
         )
     return due
 
