@@ -10,7 +10,7 @@ import os
 import platform
 from pathlib import Path
 
-from bench import dates, feeds, forms, ingest, pages, reminders
+from bench import dates, digests, feeds, forms, ingest, pages, reminders
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
@@ -165,9 +165,11 @@ def main() -> None:
     lines += rows_of_feeds
     lines += ["", *render_lines(renders)]
     lines += ["", "| reminders and digests | time | runs | note |", "|---|---|---|---|"]
-    for row in reminders.run():
+    reminder_rows = reminders.run()
+    for row in [*reminder_rows, *digests.run()]:
         seconds = float(row["seconds"])  # type: ignore[arg-type]
         lines.append(f"| {row['name']} | {seconds:.2f} s | {row['runs']} | {row['note']} |")
+    lines += reminders.plan_lines(reminder_rows)
     lines += ["", *dates.lines(date_rows)]
     lines += [
         "",

@@ -12,10 +12,11 @@ import datetime as dt
 import re
 import secrets
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import Dialect, and_, bindparam, select, update
-from sqlalchemy.engine import Compiled
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from models import FeedToken, Subscriber, derive_token, token_hash
 from models.db import rowcount
@@ -31,7 +32,7 @@ _ACCESS = select(
 )
 
 #: :data:`_ACCESS` compiled, by dialect, driver and parameter style.
-_COMPILED: dict[tuple[str, str, str], Compiled] = {}
+_COMPILED: dict[tuple[str, str, str], SQLCompiler] = {}
 
 
 @dataclass(frozen=True)
@@ -94,10 +95,10 @@ def feed_access(session: Session, token: str) -> FeedAccess:
     else:
         row = connection.exec_driver_sql(compiled.string, parameters).one()
     documents, revisions, subscriber_id, version = row
-    return FeedAccess(version_text(documents, revisions), subscriber_id, version)
+    return FeedAccess(version_text(documents, revisions), cast(int | None, subscriber_id), version)
 
 
-def _compiled_access(dialect: Dialect) -> Compiled:
+def _compiled_access(dialect: Dialect) -> SQLCompiler:
     key = (dialect.name, dialect.driver, dialect.paramstyle)
     if (compiled := _COMPILED.get(key)) is None:
         compiled = _COMPILED[key] = _ACCESS.compile(dialect=dialect)

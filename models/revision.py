@@ -67,6 +67,6 @@ def data_version(session: Session) -> str:
     return version_text(documents, revisions)
 
 
-def version_text(documents: int | None, revisions: int | None) -> str:
-    """:func:`data_version` from its parts (:data:`VERSION_PARTS`); None before any."""
+def version_text(documents: object, revisions: object) -> str:
+    """:func:`data_version` from its parts (:data:`VERSION_PARTS`, highest ids); None before any."""
     return f"{documents or 0}.{revisions or 0}"
