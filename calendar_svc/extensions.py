@@ -7,12 +7,14 @@ the factory (which imports them).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import Engine
+from sqlalchemy import Engine, PoolProxiedConnection
 from sqlalchemy.orm import Session, sessionmaker
 
 from calendar_svc.settings import Settings
@@ -42,6 +44,8 @@ class Services:
     secret: bytes = field(repr=False, default=b"")
     #: Feed scopes looked up at the current data version (``feeds.scopes.ScopeCache``).
     scopes: ScopeCache = field(default_factory=ScopeCache)
+    #: A driver connection for one statement outside the ORM (:func:`driver_connection`).
+    driver_connections: Callable[[], AbstractContextManager[PoolProxiedConnection]] | None = None
 
 
 def services() -> Services:
@@ -54,6 +58,15 @@ def get_session() -> Session:
     if "db_session" not in g:
         g.db_session = services().session_factory()
     return g.db_session
+
+
+def driver_connection() -> AbstractContextManager[PoolProxiedConnection]:
+    """The driver's connection for one statement sent as it is (the feed path, where
+    the ORM session would cost more than the query); back to the pool on exit."""
+    app = services()
+    if app.driver_connections is not None:
+        return app.driver_connections()
+    return contextlib.closing(app.engine.raw_connection())
 
 
 def get_writer_session() -> Session:

@@ -12,9 +12,8 @@ import datetime as dt
 import re
 import secrets
 from dataclasses import dataclass
-from typing import cast
 
-from sqlalchemy import Dialect, and_, bindparam, select, update
+from sqlalchemy import Dialect, PoolProxiedConnection, and_, bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -76,26 +75,29 @@ def revoke_tokens(session: Session, subscriber: Subscriber, *, now: dt.datetime)
     return rowcount(result) or 0
 
 
-def feed_access(session: Session, token: str) -> FeedAccess:
+def feed_access(connection: PoolProxiedConnection, dialect: Dialect, token: str) -> FeedAccess:
     """Whether ``token`` opens the feeds, and the data's version: one statement.
 
-    The statement is compiled once per dialect and sent as it is: on the
-    path of every feed request, SQLAlchemy's per-execution work (cache key,
-    result types) costs more than the query. A malformed token is looked up
-    as no token, so that the answer (and its time) says nothing about its shape.
+    ``connection`` is the driver's own: on the path of every feed request,
+    the ORM session and SQLAlchemy's per-execution work (cache key, events,
+    result types) cost several times the query, so the statement is compiled
+    once per dialect and sent as it is. A malformed token is looked up as no
+    token, so that the answer (and its time) says nothing about its shape.
     """
-    connection = session.connection()
-    compiled = _compiled_access(connection.dialect)
+    compiled = _compiled_access(dialect)
     digest = token_hash(token) if _TOKEN_SHAPE.match(token) else ""
     parameters = compiled.construct_params({"token_hash": digest})
-    if compiled.positiontup is not None:
-        row = connection.exec_driver_sql(
-            compiled.string, tuple(parameters[name] for name in compiled.positiontup)
-        ).one()
-    else:
-        row = connection.exec_driver_sql(compiled.string, parameters).one()
-    documents, revisions, subscriber_id, version = row
-    return FeedAccess(version_text(documents, revisions), cast(int | None, subscriber_id), version)
+    cursor = connection.cursor()
+    try:
+        if compiled.positiontup is not None:
+            cursor.execute(compiled.string, [parameters[name] for name in compiled.positiontup])
+        else:
+            cursor.execute(compiled.string, parameters)
+        # One row always: every column is a scalar subquery.
+        ((documents, revisions, subscriber_id, version),) = cursor.fetchall()
+    finally:
+        cursor.close()
+    return FeedAccess(version_text(documents, revisions), subscriber_id, version)
 
 
 def _compiled_access(dialect: Dialect) -> SQLCompiler:

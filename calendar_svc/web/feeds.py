@@ -17,7 +17,7 @@ from flask import Blueprint, Response, abort, request
 from flask.typing import ResponseReturnValue
 from werkzeug.http import http_date, is_resource_modified, quote_etag
 
-from calendar_svc.extensions import get_session, request_now, services
+from calendar_svc.extensions import driver_connection, get_session, request_now, services
 from feeds.feed import MAX_PAST_DAYS, render_feed
 from feeds.scopes import (
     FeedQuery,
@@ -70,7 +70,8 @@ def category(token: str, key: str) -> ResponseReturnValue:
 
 def _access(token: str) -> FeedAccess:
     """The request's one query: the token's owner and the data version; 404 for a dead token."""
-    access = feed_access(get_session(), token)
+    with driver_connection() as connection:
+        access = feed_access(connection, services().engine.dialect, token)
     if not access.is_live:
         abort(404)
     return access

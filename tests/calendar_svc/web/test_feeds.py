@@ -147,10 +147,10 @@ def test_tokens_never_reach_gunicorns_access_log(feed_site: FeedSite, tmp_path: 
 
 @pytest.fixture
 def statements(feed_site: FeedSite) -> Iterator[Statements]:
-    """What the site's database is sent from here on, counted."""
+    """What the site's database driver is sent from here on, counted."""
     engine = services_of(feed_site.app).engine
     watched = Statements()
-    watched.watch(engine)
+    watched.watch_driver(engine)
     yield watched
     watched.forget(engine)
 
