@@ -135,9 +135,10 @@ def create_app(
 
     app.session_interface = auth.CookieSessions()
     csrf = CSRFProtect(app)
-    # Their secret token is the authorisation; the API is read-only.
+    # Their secret token is the authorisation; the API and the feeds are read-only.
     csrf.exempt(unsubscribe.blueprint)
     csrf.exempt(api.blueprint)
+    csrf.exempt(feed_views.blueprint)
     for module in (
         health, feed_views, unsubscribe, auth, dashboard, sections, events, documents,
         subscriptions, users, api,
