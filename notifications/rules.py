@@ -21,16 +21,23 @@ Each rule is one statement (:func:`firm_statement`, :func:`windows_statement`,
 :func:`updates_statement`, built without running, so ``bench/plans.py`` can
 show their plans). The occurrences a rule can make due are found first by
 their dates (the indexes on ``occurrences.start`` and ``end``), the
-subscribers as the sections they follow (a few rows each), and the two meet
-in one join on the section: the work grows with what is due, not with
-events x subscribers. A row of the firm and window rules is an occurrence
-with the ids of everyone it is due for.
+subscribers as the sections they follow, and the two meet in one join on
+the section: the work grows with what is due, not with events x subscribers.
+
+The firm and window rules group the subscribers before that join
+(:func:`_audience`): one row per section, lead time and category (or none)
+with the ids of everyone it stands for, a few thousand rows for a thousand
+subscribers. An occurrence meets the rows of its section whose lead time
+fits it and whose category is its own or none; a row of the result is an
+occurrence with the ids of everyone of one such group it is due for, so
+neither a test per (occurrence, subscriber) nor a grouping of those pairs
+is needed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -64,6 +71,7 @@ from models import (
     Occurrence,
     Rule,
     Subscriber,
+    SubscriberCategory,
     SubscriberLeadDay,
     followed_sections,
     has_categories,
@@ -130,29 +138,44 @@ def _thresholds(today: dt.date, days: Iterable[int]) -> Subquery:
     ).subquery("thresholds")
 
 
-def _followers() -> Select[int, int, str, bool]:
+def _followers() -> Select[int, int]:
     """Subscribers who want reminders x each section they follow: (subscriber_id,
-    section_id, email, narrowed), narrowed saying whether they chose categories.
+    section_id), once each (:func:`followed_sections`).
 
-    A few rows per subscriber. Each rule adds the subscriber's lead times and
-    makes it the ``audience`` of its statement (:func:`_audience`).
+    A few rows per subscriber. Each rule adds the subscriber's lead times (and
+    the updates rule their address and whether they chose categories).
     """
     followed = followed_sections().subquery("followed")
     return (
-        select(
-            followed.c.subscriber_id,
-            followed.c.section_id,
-            Subscriber.email,
-            has_categories(Subscriber.id).label("narrowed"),
-        )
+        select(followed.c.subscriber_id, followed.c.section_id)
         .join(Subscriber, Subscriber.id == followed.c.subscriber_id)
         .where(Subscriber.wants_reminders)
     )
 
 
-def _audience(followers: Select[*tuple[Any, ...]]) -> CTE:
-    """``followers`` as the ``audience`` of a statement, computed once (MATERIALIZED)."""
-    return followers.cte("audience").prefix_with("MATERIALIZED")
+def _audience(followers: Select[*tuple[Any, ...]], *keys: str) -> CTE:
+    """``followers`` (with lead-time columns ``keys``) grouped as the ``audience`` of a
+    statement: (section_id, *keys, category, ids), computed once (MATERIALIZED).
+
+    One row per section, lead time and category with the ids of its
+    followers (:func:`_subscriber_ids`): a subscriber who chose no
+    categories is in the row of no category (NULL), one who chose some in
+    the row of each. An occurrence is for the rows of its section whose
+    category is NULL or its own (:func:`_in_scope`); for one occurrence
+    those hold each subscriber at most once, as ``followers`` holds each
+    (subscriber, section) once and the lead-time conditions of a rule let
+    one lead time of a subscriber through.
+    """
+    rows = followers.subquery("followers")
+    per_group = (rows.c.section_id, *(rows.c[key] for key in keys), SubscriberCategory.category)
+    return (
+        select(*per_group, _subscriber_ids(rows.c.subscriber_id))
+        .select_from(rows)
+        .outerjoin(SubscriberCategory, SubscriberCategory.subscriber_id == rows.c.subscriber_id)
+        .group_by(*per_group)
+        .cte("audience")
+        .prefix_with("MATERIALIZED")
+    )
 
 
 def _candidates(*conditions: ColumnElement[bool], stage: ColumnElement[str] | None = None) -> CTE:
@@ -188,8 +211,9 @@ def _candidates(*conditions: ColumnElement[bool], stage: ColumnElement[str] | No
 
 
 def _in_scope(audience: CTE, candidates: CTE) -> ColumnElement[bool]:
-    """The candidate (joined to ``audience`` on its section) is in the category scope too."""
-    return in_categories(audience.c.subscriber_id, audience.c.narrowed, candidates.c.category)
+    """The candidate (joined to ``audience`` on its section) is in the category scope of
+    the row's subscribers: they chose no categories, or chose its own."""
+    return or_(audience.c.category.is_(None), audience.c.category == candidates.c.category)
 
 
 def _lead_bands(today: dt.date, lead_days: Iterable[int]) -> Subquery:
@@ -219,8 +243,9 @@ def _lead_bands(today: dt.date, lead_days: Iterable[int]) -> Subquery:
 
 
 def firm_statement(session: Session, today: dt.date) -> Select[*Due, int, str]:
-    """Firm dates starting within the longest lead time: one row per occurrence and lead
-    time, with the followers whose band (:func:`_lead_bands`) the start falls into."""
+    """Firm dates starting within the longest lead time: one row per occurrence and
+    audience row (:func:`_audience`) whose band (:func:`_lead_bands`) the start falls
+    into, with that row's subscriber ids."""
     lead_days = session.scalars(select(SubscriberLeadDay.days).distinct()).all()
     until = today + dt.timedelta(days=max([0, *lead_days]))
     bands = _lead_bands(today, lead_days)
@@ -230,11 +255,13 @@ def firm_statement(session: Session, today: dt.date) -> Select[*Due, int, str]:
     audience = _audience(
         _followers()
         .join(bands, bands.c.subscriber_id == Subscriber.id)
-        .add_columns(bands.c.days, bands.c.after, bands.c.until)
+        .add_columns(bands.c.days, bands.c.after, bands.c.until),
+        "days",
+        "after",
+        "until",
     )
-    per_occurrence = (*_occurrence_columns(candidates), audience.c.days)
     return (
-        select(*per_occurrence, _subscriber_ids(audience))
+        select(*_occurrence_columns(candidates), audience.c.days, audience.c.ids)
         .select_from(candidates)
         .join(audience, audience.c.section_id == candidates.c.section_id)
         .where(
@@ -242,15 +269,15 @@ def firm_statement(session: Session, today: dt.date) -> Select[*Due, int, str]:
             candidates.c.start <= audience.c.until,
             _in_scope(audience, candidates),
         )
-        .group_by(*per_occurrence)
     )
 
 
 def windows_statement(
     session: Session, today: dt.date, policy: ReminderPolicy
 ) -> Select[*Due, dt.date, str, int, str]:
-    """Vague windows ended within the horizon, open, or opening within the follower's
-    lead time: one row per occurrence, stage and lead time, with the followers."""
+    """Vague windows ended within the horizon, open, or opening within the followers'
+    lead time: one row per occurrence (with its stage) and audience row
+    (:func:`_audience`) it is due for, with that row's subscriber ids."""
     lead_days = session.scalars(select(Subscriber.tentative_lead_days).distinct()).all()
     until = today + dt.timedelta(days=max([0, *lead_days]))
     thresholds = _thresholds(today, lead_days)
@@ -275,16 +302,18 @@ def windows_statement(
     audience = _audience(
         _followers()
         .join(thresholds, thresholds.c.days == Subscriber.tentative_lead_days)
-        .add_columns(thresholds.c.days, thresholds.c.until)
-    )
-    per_occurrence = (
-        *_occurrence_columns(candidates),
-        candidates.c.end,
-        candidates.c.stage,
-        audience.c.days,
+        .add_columns(thresholds.c.days, thresholds.c.until),
+        "days",
+        "until",
     )
     return (
-        select(*per_occurrence, _subscriber_ids(audience))
+        select(
+            *_occurrence_columns(candidates),
+            candidates.c.end,
+            candidates.c.stage,
+            audience.c.days,
+            audience.c.ids,
+        )
         .select_from(candidates)
         .join(audience, audience.c.section_id == candidates.c.section_id)
         .where(
@@ -295,7 +324,6 @@ def windows_statement(
             ),
             _in_scope(audience, candidates),
         )
-        .group_by(*per_occurrence)
     )
 
 
@@ -315,7 +343,12 @@ def updates_statement() -> Select[int, str, int, str, int, list[str], dt.datetim
         .group_by(LedgerEntry.subscriber_id, LedgerEntry.event_id)
         .subquery("seen")
     )
-    audience = _audience(_followers())
+    audience = (
+        _followers()
+        .add_columns(Subscriber.email, has_categories(Subscriber.id).label("narrowed"))
+        .cte("audience")
+        .prefix_with("MATERIALIZED")
+    )
     return (
         select(
             audience.c.subscriber_id,
@@ -362,50 +395,56 @@ def _occurrence_columns(candidates: CTE) -> tuple[SQLColumnExpression[Any], ...]
     )
 
 
-def _subscriber_ids(audience: CTE) -> ColumnElement[str]:
-    """The ids of the subscribers a row is due for, as text ("3,17,42").
+def _subscriber_ids(subscriber_id: SQLColumnExpression[int]) -> ColumnElement[str]:
+    """The ids of the subscribers of an audience row, as text ("3,17,42"), labelled ``ids``.
 
     A reminder is due for many subscribers at once (an occurrence of a
-    section, for everyone who follows it): one row per occurrence with its
-    followers' ids, rather than one row per reminder, carries a tenth of the
+    section, for everyone who follows it): one row per occurrence and group
+    of followers, rather than one row per reminder, carries a fraction of the
     values from the database and keeps the per-reminder work in Python to
-    splitting a string.
+    reading the group's ids once (:class:`_Recipients`).
     """
-    return func.aggregate_strings(cast(audience.c.subscriber_id, String), ",")
+    return func.aggregate_strings(cast(subscriber_id, String), ",").label("ids")
 
 
-def _recipients(ids: str, emails: dict[int, str]) -> Iterator[tuple[int, str]]:
-    """(id, address) of the subscribers in ``ids`` (:func:`_subscriber_ids`); one
-    removed since the statement ran is left out."""
-    for sid in map(int, ids.split(",")):
-        email = emails.get(sid)
-        if email is not None:
-            yield sid, email
+class _Recipients(dict[str, list[tuple[int, str]]]):
+    """The ids of an audience row (:func:`_subscriber_ids`) -> (id, address) of those
+    subscribers, one removed since the statement ran left out.
 
+    An audience row meets many occurrences of its section: its ids are read
+    once a pass, the first time they are looked up.
+    """
 
-def _emails(session: Session) -> dict[int, str]:
-    """Subscriber id -> address, read after the rules' statements (so that whoever they
-    name is here, unless removed since)."""
-    rows = session.connection().execute(select(Subscriber.id, Subscriber.email))
-    return dict(rows.all())
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        # Read after the rules' statements, so that whoever they name is here (unless
+        # removed since).
+        rows = session.connection().execute(select(Subscriber.id, Subscriber.email))
+        self.emails: dict[int, str] = dict(rows.all())
+
+    def __missing__(self, ids: str) -> list[tuple[int, str]]:
+        emails = self.emails
+        recipients = [(sid, emails[sid]) for sid in map(int, ids.split(",")) if sid in emails]
+        self[ids] = recipients
+        return recipients
 
 
 def _firm(session: Session, today: dt.date) -> list[DueReminder]:
     rows = session.connection().execute(firm_statement(session, today)).all()
-    emails = _emails(session)
+    recipients = _Recipients(session)
     due: list[DueReminder] = []
     for eid, uid, revision, pos, start, lead, ids in rows:
         day, key = start - dt.timedelta(days=lead), f"{uid}-{pos}"
-        due += (
+        due += [
             DueReminder(sid, email, Rule.FIRM, day, eid, key, pos, revision)
-            for sid, email in _recipients(ids, emails)
-        )
+            for sid, email in recipients[ids]
+        ]
     return due
 
 
 def _windows(session: Session, today: dt.date, policy: ReminderPolicy) -> list[DueReminder]:
     rows = session.connection().execute(windows_statement(session, today, policy)).all()
-    emails = _emails(session)
+    recipients = _Recipients(session)
     due: list[DueReminder] = []
     for eid, uid, revision, pos, start, end, stage, lead, ids in rows:
         rule = _STAGES[stage]
@@ -416,10 +455,10 @@ def _windows(session: Session, today: dt.date, policy: ReminderPolicy) -> list[D
         else:
             day = start - dt.timedelta(days=lead)
         key = f"{uid}-{pos}"
-        due += (
+        due += [
             DueReminder(sid, email, rule, day, eid, key, pos, revision)
-            for sid, email in _recipients(ids, emails)
-        )
+            for sid, email in recipients[ids]
+        ]
     return due
 
 
