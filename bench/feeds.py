@@ -274,8 +274,8 @@ def median_rate(base: str, script: Path) -> float:
     return statistics.median(requests_per_second(base, script) for _ in range(RUNS))
 
 
-def measure(base: str, paths: list[str], script: Path, conditional: bool) -> float:
-    """Median req/s over ``paths``; with ``conditional``, each GET sends the path's ETag.
+def script_for(base: str, paths: list[str], script: Path, conditional: bool) -> Path:
+    """Write the wrk script over ``paths``; with ``conditional``, each GET sends the path's ETag.
 
     wrk counts any 2xx as success, so a server sending the whole body again would
     pass for a slow 304: the first conditional GET must really be a 304.
@@ -283,14 +283,31 @@ def measure(base: str, paths: list[str], script: Path, conditional: bool) -> flo
     if conditional and not answers_304(base, paths[0]):
         raise RuntimeError(f"{base} does not answer 304 to If-None-Match with its own ETag")
     script.write_text(lua(paths, etags(base, paths) if conditional else None))
-    return median_rate(base, script)
+    return script
+
+
+def measure(base: str, paths: list[str], script: Path, conditional: bool) -> float:
+    """Median req/s over ``paths`` (see :func:`script_for`)."""
+    return median_rate(base, script_for(base, paths, script, conditional))
 
 
 def both(base: str, paths: list[str], script: Path) -> dict[int, float]:
-    return {
-        200: measure(base, paths, script.with_suffix(".200.lua"), conditional=False),
-        304: measure(base, paths, script.with_suffix(".304.lua"), conditional=True),
+    """Median req/s of full and of conditional GETs, their runs taken in turn.
+
+    Taken in turn, a machine that slows down or speeds up during the run
+    weighs on both alike, so their ratio is the app's and not the moment's.
+    """
+    scripts = {
+        200: script_for(base, paths, script.with_suffix(".200.lua"), conditional=False),
+        304: script_for(base, paths, script.with_suffix(".304.lua"), conditional=True),
     }
+    for warm_up in scripts.values():
+        requests_per_second(base, warm_up)
+    rates: dict[int, list[float]] = {status: [] for status in scripts}
+    for _ in range(RUNS):
+        for status, each in scripts.items():
+            rates[status].append(requests_per_second(base, each))
+    return {status: statistics.median(runs) for status, runs in rates.items()}
 
 
 def app_rates(folder: Path, static: Path, copies: int) -> tuple[dict[int, float], list[str], str]:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from bench.ingest import NOW
 from calendar_svc.ingest.importer import import_note
-from calendar_svc.ingest.source import load_note, read_source
+from calendar_svc.ingest.source import forget_readings, load_note, read_source
 from models import make_engine
 from models.migrate import upgrade
 from tests.helpers.databases import fresh_database
@@ -39,6 +39,8 @@ def import_once(path: Path, url: str) -> tuple[float, float, int]:
     """Import ``path`` into the empty database at ``url``: (whole, reading, events)."""
     engine = make_engine(url)
     upgrade(engine)
+    # The app keeps the last notes it read: each run reads the file afresh.
+    forget_readings()
     started = time.perf_counter()
     source = read_source(path, max_bytes=100_000_000)
     note = load_note(source)

@@ -128,6 +128,12 @@ def load_note(source: SourceFile, *, max_pages: int | None = None) -> Note:
     return note
 
 
+def forget_readings() -> None:
+    """Forget the notes read so far (:func:`_read` keeps the last few): a benchmark
+    times each reading afresh."""
+    _read.cache_clear()
+
+
 @functools.lru_cache(maxsize=4)
 def _read(source: SourceFile, where: str, max_pages: int | None) -> Note:
     """Read ``source`` in its form.
