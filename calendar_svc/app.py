@@ -53,7 +53,8 @@ def create_app(
         clock: what "now" is for requests (tests pass a fixed one).
         sessions: the readers' and the writers' session factories, instead of
             ones on the engine: tests bind them to one connection in a
-            transaction they roll back afterwards.
+            transaction they roll back afterwards. The one statement of a
+            feed request, sent outside the ORM, then goes on that connection.
     """
     app = Flask("calendar_svc", instance_relative_config=True)
     settings = load_settings(overrides=overrides)
