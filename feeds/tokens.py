@@ -105,14 +105,3 @@ def _compiled_access(dialect: Dialect) -> SQLCompiler:
     if (compiled := _COMPILED.get(key)) is None:
         compiled = _COMPILED[key] = _ACCESS.compile(dialect=dialect)
     return compiled
-
-
-def subscriber_for_token(session: Session, token: str) -> Subscriber | None:
-    """The subscriber a live token belongs to, or None (unknown, revoked or malformed)."""
-    if not _TOKEN_SHAPE.match(token):
-        return None
-    return session.scalar(
-        select(Subscriber)
-        .join(FeedToken)
-        .where(FeedToken.token_hash == token_hash(token), FeedToken.revoked_at.is_(None))
-    )
