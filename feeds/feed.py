@@ -155,6 +155,32 @@ def normal_query(query: FeedQuery, settings: FeedSettings) -> FeedQuery:
     return FeedQuery(confidences, past_days)
 
 
+def cached_feed(
+    cache: FeedCache,
+    scope: Scope,
+    query: FeedQuery,
+    *,
+    today: dt.date,
+    settings: FeedSettings,
+    version: str,
+) -> RenderedFeed | None:
+    """The feed :func:`render_feed` would return if ``cache`` holds it, with no session at all."""
+    return cache.get(_cache_key(scope, normal_query(query, settings), today, version))
+
+
+def _cache_key(scope: Scope, query: FeedQuery, today: dt.date, version: str) -> tuple[object, ...]:
+    return (
+        scope.key,
+        scope.version,
+        # None (every confidence) apart from any set: an empty set once shared
+        # the key of no filter, and its empty feed was served for the full one.
+        None if query.confidences is None else tuple(sorted(query.confidences)),
+        query.past_days,
+        today,
+        version,
+    )
+
+
 def render_feed(
     session: Session,
     scope: Scope,
@@ -173,16 +199,7 @@ def render_feed(
     feed then costs no query at all.
     """
     query = normal_query(query, settings)
-    key = (
-        scope.key,
-        scope.version,
-        # None (every confidence) apart from any set: an empty set once shared
-        # the key of no filter, and its empty feed was served for the full one.
-        None if query.confidences is None else tuple(sorted(query.confidences)),
-        query.past_days,
-        today,
-        version or data_version(session),
-    )
+    key = _cache_key(scope, query, today, version or data_version(session))
     if cache is not None and (hit := cache.get(key)) is not None:
         return hit
     entries = feed_entries(

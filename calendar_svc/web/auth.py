@@ -30,6 +30,7 @@ from flask import (
     Blueprint,
     Flask,
     Request,
+    Response,
     abort,
     current_app,
     flash,
@@ -41,7 +42,7 @@ from flask import (
     session,
     url_for,
 )
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -81,14 +82,21 @@ class CookieSessions(SecureCookieSessionInterface):
     """Flask's signed cookie sessions, with nothing to do for a request without the cookie.
 
     Flask makes a signing serializer for every request before it looks for
-    the cookie; feeds, fetched by calendar clients many times a minute,
-    never send one.
+    the cookie, and reads seven cookie settings before it sees that an empty
+    session has nothing to save; feeds, fetched by calendar clients many
+    times a minute, never send one.
     """
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         if not request.cookies.get(self.get_cookie_name(app)):
             return self.session_class()
         return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if session or session.modified:
+            super().save_session(app, session, response)
+        elif session.accessed:  # what Flask does for an empty, untouched session
+            response.vary.add("Cookie")
 
 
 @blueprint.before_app_request

@@ -18,7 +18,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.http import http_date, is_resource_modified, quote_etag
 
 from calendar_svc.extensions import driver_connection, get_session, request_now, services
-from feeds.feed import MAX_PAST_DAYS, render_feed
+from feeds.feed import MAX_PAST_DAYS, cached_feed, render_feed
 from feeds.scopes import (
     FeedQuery,
     Scope,
@@ -97,17 +97,30 @@ def _feed(access: FeedAccess, name: tuple[object, ...], make: Callable[[], Scope
     :func:`_access`, and a 304 is answered before any body is touched.
     """
     app = services()
-    feed = render_feed(
+    scope = app.scopes.get(access.data_version, name, make)
+    query, today = _query(), request_now().date()
+    feed = cached_feed(
+        app.feed_cache,
+        scope,
+        query,
+        today=today,
+        settings=app.feed_settings,
+        version=access.data_version,
+    ) or render_feed(
         get_session(),
-        app.scopes.get(access.data_version, name, make),
-        _query(),
-        today=request_now().date(),
+        scope,
+        query,
+        today=today,
         settings=app.feed_settings,
         cache=app.feed_cache,
         version=access.data_version,
     )
     headers = _validators(feed.etag, feed.last_modified)
-    if not is_resource_modified(request.environ, feed.etag, last_modified=feed.last_modified):
+    # A client sends back the one ETag it was given: that exact header is a
+    # match without werkzeug parsing it (and If-None-Match outranks any date).
+    if request.environ.get("HTTP_IF_NONE_MATCH") == headers[0][1] or not is_resource_modified(
+        request.environ, feed.etag, last_modified=feed.last_modified
+    ):
         return Response(status=304, headers=headers)
     return Response(feed.body, headers=headers, content_type="text/calendar; charset=utf-8")
 

@@ -52,6 +52,8 @@ def refuse_control_characters() -> None:
     for name, value in request.args.items(multi=True):
         _check(name, "A parameter's name in the address")
         _check(value, f"The address's parameter {_name(name)}")
+    if not request.want_form_data_parsed:
+        return  # no Content-Type, no form: and no form parser made for a feed's GET
     for name, value in request.form.items(multi=True):
         _check(name, "A form field's name")
         allowed = MULTILINE_CONTROLS if name in MULTILINE_FIELDS else ""

@@ -7,10 +7,12 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from flask import Response
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, func, select
 
 from calendar_svc.users import MAX_FAILURES_PER_ACCOUNT
+from calendar_svc.web.headers import HEADERS, add_headers
 from models import EventRevision, Subscriber
 from models.subscriber import unsubscribe_token
 from tests.helpers.apps import SECRET
@@ -319,3 +321,12 @@ def test_pages_forbid_scripts_framing_and_outside_referers(viewer: FlaskClient) 
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["Referrer-Policy"] == "same-origin"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_response_keeps_its_own_security_header_and_gets_the_others_once() -> None:
+    response = Response(headers={"X-Frame-Options": "SAMEORIGIN"})
+    add_headers(response)
+    assert response.headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    for name, value in HEADERS:
+        if name != "X-Frame-Options":
+            assert response.headers.getlist(name) == [value]

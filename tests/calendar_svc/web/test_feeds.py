@@ -84,6 +84,23 @@ def test_repeat_requests_get_304_by_etag_or_by_date(client, feed_site: FeedSite)
     assert stale.data == first.data
 
 
+@pytest.mark.parametrize(
+    "if_none_match",
+    ['"0123", {etag}', "W/{etag}", "*", '{etag}, "0123"'],
+    ids=["in-a-list", "weak", "any", "first-of-two"],
+)
+def test_any_if_none_match_naming_the_feed_gets_304(
+    client, feed_site: FeedSite, if_none_match: str
+) -> None:
+    url = f"/feeds/{feed_site.token}/section/serbia.ics"
+    etag = client.get(url).headers["ETag"]
+    response = client.get(url, headers={"If-None-Match": if_none_match.format(etag=etag)})
+    assert (response.status_code, response.data) == (304, b"")
+    for name in ("ETag", "Cache-Control", "Content-Security-Policy"):
+        assert len(response.headers.getlist(name)) == 1, name
+    assert "Content-Type" not in response.headers
+
+
 def test_a_section_is_also_reached_by_its_iso_code(client, feed_site: FeedSite) -> None:
     by_slug = client.get(f"/feeds/{feed_site.token}/section/cabo-verde.ics")
     by_iso = client.get(f"/feeds/{feed_site.token}/section/cv.ics")
