@@ -8,10 +8,11 @@ module is also where the wall clock is read (``--now`` overrides it).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -153,7 +154,8 @@ def ingest(
     notes = []
     for path in paths:
         source = read_source(path, max_bytes=limits.max_bytes)
-        notes.append((source, load_note(source, max_pages=limits.max_pages)))
+        with _ocr_progress(path) as progress:
+            notes.append((source, load_note(source, max_pages=limits.max_pages, progress=progress)))
     notes.sort(key=lambda pair: pair[1].document_date or dt.date.max)
     session = get_writer_session()
     store = functools.partial(
@@ -163,6 +165,7 @@ def ingest(
         symbol=symbol,
         document_date=document_date.date() if document_date else None,
         replace=replace,
+        review_below=limits.ocr_review_below,
     )
     if dry_run:
         with session.begin():
@@ -175,6 +178,28 @@ def ingest(
         with session.begin():
             report = store(source, note)
         click.echo(_printable(render(report)), nl=False)
+
+
+@contextlib.contextmanager
+def _ocr_progress(path: Path) -> Iterator[Callable[[int, int], None]]:
+    """A callback that shows a progress bar on stderr once a scan's pages are read by OCR."""
+    with contextlib.ExitStack() as stack:
+        bars: list[Any] = []
+
+        def progress(done: int, total: int) -> None:
+            if not bars:
+                bars.append(
+                    stack.enter_context(
+                        click.progressbar(
+                            length=total,
+                            label=f"{path}: reading a scan by OCR, page by page",
+                            file=sys.stderr,
+                        )
+                    )
+                )
+            bars[0].update(done - bars[0].pos)
+
+        yield progress
 
 
 @click.command("export")

@@ -47,11 +47,16 @@ class IngestSettings:
     max_bytes: int
     #: A PDF with more pages is refused (the note has about 100).
     max_pages: int
+    #: Date cells read by OCR with a confidence (0-100) under this are listed
+    #: for a person to check (the import's summary, the dashboard); 0: none.
+    ocr_review_below: int
 
     def __post_init__(self) -> None:
         for name in ("max_bytes", "max_pages"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"ingest.{name} must be at least 1")
+        if not 0 <= self.ocr_review_below <= 100:
+            raise ConfigError("ingest.ocr_review_below must be from 0 to 100")
 
 
 @dataclass(frozen=True)

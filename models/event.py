@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     ColumnElement,
+    Float,
     ForeignKey,
     Index,
     String,
@@ -197,6 +198,11 @@ class Event(Base):
     source_text: Mapped[text]
     #: Order within the section in that document.
     position: Mapped[int]
+    #: How sure OCR was (0-100) of the date cell as last imported, when that
+    #: document was a scan read by OCR; None when the row was not read by OCR
+    #: (text, Word, a PDF's text layer, or an event made by hand). Where the
+    #: row stands, like the source fields: a new value is no change of the event.
+    ocr_confidence: Mapped[float | None] = mapped_column(Float)
     revision: Mapped[int] = mapped_column(default=1)
     #: The position the event's next new occurrence gets (one past the highest
     #: ever issued): a window dropped from the list takes its feed UID with it,

@@ -32,6 +32,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import NamedTuple
 
+from rapidfuzz.distance import Levenshtein
+
 from models import Precision
 from models.title import TBC_WORDS
 from models.window import MONTH_NAMES, Window, month_end, out_of_bounds
@@ -319,6 +321,80 @@ def parse_date_cell(
     return DateCell(
         tuple(windows), max(precisions, key=PRECISION_ORDER.index), frozenset(markers), location
     )
+
+
+def repair_ocr(text: str) -> str:
+    """Mend OCR's slips in a date cell where only one reading makes sense.
+
+    Letters among digits become digits (O and o as 0; I, l and | as 1), digits
+    in a month's name become letters, "rn" in one is "m", "Ql" is Q1, and a
+    word one letter away from exactly one month's full name becomes that
+    month. Then, around months: a lone I, l, | or J before one is 1, a digit
+    glued to one is parted from it, and a dash with nothing after it goes; a
+    tilde between two numbers is the dash it was, and "(tbe)" is (tbc).
+
+    >>> repair_ocr("l5 Ju1y 2O24")
+    '15 July 2024'
+    >>> repair_ocr("Ql 2024 (tbe)")
+    'Q1 2024 (tbc)'
+    >>> repair_ocr("Jaly 2023, 0ctober 2023")
+    'July 2023, October 2023'
+    >>> repair_ocr("25 ~ 28 May, J December, 1July, 30 November orl December")
+    '25-28 May, 1 December, 1 July, 30 November or 1 December'
+    >>> repair_ocr("Oslo, 10 June 2024")
+    'Oslo, 10 June 2024'
+    """
+    text = _QUARTER_MISREAD.sub(r"\g<1>1", text)
+    text = _DIGITS_MISREAD.sub(lambda m: m.group().translate(_AS_DIGITS), text)
+    text = _WORD.sub(_month_repaired, text)
+    text = _TBC_MISREAD.sub(lambda m: "(TBC)" if m.group(1).isupper() else "(tbc)", text)
+    for pattern, replacement in _AROUND_MONTHS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _month_repaired(m: re.Match[str]) -> str:
+    word = m.group()
+    if word[0].isdigit() and word[1:].lower() in MONTHS:
+        return word  # a day glued to its month: parted below
+    lower = word.lower().translate(_AS_LETTERS)
+    if lower.replace("rn", "m") in MONTHS:  # "rn" for "m", OCR's classic
+        lower = lower.replace("rn", "m")
+    if lower in MONTHS or not lower.isalpha():
+        return _cased(lower, word) if lower in MONTHS else word
+    if len(lower) < 4 or lower in _DATE_WORDS:
+        return word
+    close = [name for name in _FULL_MONTHS if Levenshtein.distance(lower, name) == 1]
+    return _cased(close[0], word) if len(close) == 1 else word
+
+
+def _cased(name: str, like: str) -> str:
+    if like.isupper():
+        return name.upper()
+    return name.capitalize() if like[:1].isupper() or like[:1].isdigit() else name
+
+
+_AS_DIGITS = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
+_AS_LETTERS = str.maketrans({"0": "o", "1": "l"})
+#: A run of digits and the letters OCR takes them for, with at least one true digit.
+_DIGITS_MISREAD = re.compile(r"(?<![^\W\d_])(?=[\dOoIl|]*\d)[\dOoIl|]{2,}(?![^\W\d_])")
+_QUARTER_MISREAD = re.compile(r"\b([Qq])[lIi|](?=\s|$|\W)")
+#: A parenthesised word one letter from "tbc", its last or first letter misread.
+_TBC_MISREAD = re.compile(r"\(((?:tb[eoa]|[il]bc|TB[EO]|[IL]BC))\)")
+_MONTH_AHEAD = (
+    r"(?=\s*(?i:january|february|march|april|may|june|july|august|september|october"
+    r"|november|december)\b)"
+)
+_AROUND_MONTHS = (
+    (re.compile(rf"(?<![^\W\d_])[IlJ|] {_MONTH_AHEAD}"), "1 "),
+    (re.compile(rf"\b(and|or)[lI|] {_MONTH_AHEAD}"), r"\1 1 "),
+    (re.compile(rf"(\d)(?=[A-Za-z]){_MONTH_AHEAD}"), r"\1 "),
+    (re.compile(rf"(\d)-\s+{_MONTH_AHEAD}"), r"\1 "),
+    (re.compile(r"\b(and|or)-(?=\d)"), r"\1 "),
+    (re.compile(r"(?<=\d)\s*~\s*(?=\d)"), "-"),
+)
+_WORD = re.compile(r"[^\W_]{3,}")
+_FULL_MONTHS = tuple(name for name in MONTHS if len(name) > 3)
 
 
 def _normalise(text: str) -> str:

@@ -56,6 +56,9 @@ class EventDraft:
     date_note: str | None
     #: Why the date could not be read (precision unknown), else None.
     problem: str | None
+    #: How sure OCR was of the date cell (0-100) when the row was read from a
+    #: scan; None for a row read from text, Word or a PDF's text layer.
+    ocr_confidence: float | None = None
 
 
 def draft_events(note: Note) -> list[EventDraft]:
@@ -129,6 +132,7 @@ def _draft(
         location=cell.location,
         date_note=date_note,
         problem=problem if cell.precision is Precision.UNKNOWN else None,
+        ocr_confidence=row.confidence,
     )
 
 

@@ -39,6 +39,7 @@ def import_note(
     symbol: str | None = None,
     document_date: dt.date | None = None,
     replace: bool = False,
+    review_below: float | None = None,
 ) -> ImportReport:
     """Store a version of the note, matching its rows to the events already known.
 
@@ -50,6 +51,9 @@ def import_note(
         symbol, document_date: override or supply what the header lacks.
         replace: accept a file whose symbol is already imported with other
             bytes, as a corrected re-issue.
+        review_below: list the rows read by OCR whose date cell's confidence
+            is under this (0-100) in the report's ``to_review`` (setting
+            ``ingest.ocr_review_below``); None lists none.
 
     Raises:
         UnreadableDocument: no symbol or date in the header and none given, a
@@ -78,7 +82,7 @@ def import_note(
             f"{where[:40]}...: the file name is {len(where):,} characters long;"
             f" it has at most {MAX_FILENAME}"
         )
-    report = ImportReport(symbol, document_date, where, source.sha256)
+    report = ImportReport(symbol, document_date, where, source.sha256, review_below=review_below)
 
     same_bytes = session.scalar(select(DocumentVersion).filter_by(sha256=source.sha256))
     if same_bytes is not None:
@@ -146,6 +150,12 @@ def _summarise(report: ImportReport, plan: ImportPlan, document: DocumentVersion
             report.unreadable.append((_place(document, draft), draft.raw_date, draft.problem))
         if draft.date_note:
             report.inferred.append((_place(document, draft), draft.raw_date, draft.date_note))
+        if draft.ocr_confidence is not None:
+            report.ocr_rows += 1
+            if report.review_below is not None and draft.ocr_confidence < report.review_below:
+                report.to_review.append(
+                    (_place(document, draft), draft.raw_date, draft.ocr_confidence)
+                )
     report.events = len(plan.drafts)
     report.unchanged = plan.unchanged
     for creation in plan.of(Creation):

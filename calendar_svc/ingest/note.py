@@ -94,6 +94,9 @@ class Row:
     number: int = 0
     #: The row as it stands in the file, for people to compare with.
     lines: list[str] = field(default_factory=list)
+    #: How sure OCR was of the date cell (0-100) when the row was read from a
+    #: scan; None for a row read from text.
+    confidence: float | None = None
 
     @property
     def date(self) -> str:
@@ -405,7 +408,8 @@ def is_date(text: str) -> bool:
 
 
 def is_column_header(cells: list[str]) -> bool:
-    return cells[0].lower().strip().rstrip(":") in {"date", "dates", "when"}
+    # A speck of dust after "Date" in a scan is read as a full stop.
+    return cells[0].lower().strip().rstrip(":.") in {"date", "dates", "when"}
 
 
 def _shouted_or_lettered(text: str) -> bool:

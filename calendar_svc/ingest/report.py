@@ -52,6 +52,14 @@ class ImportReport:
     unreadable: list[tuple[str, str, str]] = field(default_factory=list)
     #: (where, date cell, how) for every year taken from neighbouring rows.
     inferred: list[tuple[str, str, str]] = field(default_factory=list)
+    #: Rows read by OCR (from a scan), of ``events``.
+    ocr_rows: int = 0
+    #: The OCR confidence (0-100) under which a date cell is listed in
+    #: ``to_review`` (setting ``ingest.ocr_review_below``); None: none listed.
+    review_below: float | None = None
+    #: (where, date cell, confidence) for every row read by OCR whose date cell's
+    #: confidence is under ``review_below``, in the note's order.
+    to_review: list[tuple[str, str, float]] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
 
     @property
@@ -87,6 +95,13 @@ def render(report: ImportReport, *, dry_run: bool = False) -> str:
     lines.extend(f"    {where}: {cell!r}: {why}" for where, cell, why in report.unreadable)
     lines.append(f"  years inferred: {len(report.inferred) or 'none'}")
     lines.extend(f"    {where}: {cell!r}: {how}" for where, cell, how in report.inferred)
+    if report.ocr_rows:
+        lines.append(_ocr_line(report))
+        lines.extend(
+            # One decimal: a cell of 79.6% is under 80%, as its line should show.
+            f"    {where}: {cell!r}: {confidence:.1f}% confidence"
+            for where, cell, confidence in report.to_review
+        )
     lines.append(f"  conflicts with hand edits: {len(report.conflicts) or 'none'}")
     lines.extend("    " + _change("!", c) for c in report.conflicts)
     for notice in report.notices:
@@ -100,6 +115,24 @@ def render(report: ImportReport, *, dry_run: bool = False) -> str:
         for change in changes:
             lines.append("  " + _change(marks.get(change.labels[0], "~"), change))
     return "\n".join(lines) + "\n"
+
+
+def _ocr_line(report: ImportReport) -> str:
+    """How many rows were read from a scan, and how many date cells to check.
+
+    >>> report = ImportReport("5484/24", dt.date(2024, 2, 6), "scan.pdf", "0" * 64)
+    >>> report.ocr_rows, report.review_below = 812, 80
+    >>> report.to_review = [("p. 12, table 31 row 4", "Q1 2O24 (tbc)", 41.5)]
+    >>> _ocr_line(report)
+    '  read by OCR: 812 rows; date cells to check (under 80% confidence): 1'
+    """
+    line = f"  read by OCR: {report.ocr_rows} rows"
+    if report.review_below is None:
+        return line
+    return (
+        f"{line}; date cells to check (under {report.review_below:g}% confidence):"
+        f" {len(report.to_review)}"
+    )
 
 
 def _counts(counter: Counter[str], order: list[str]) -> str:

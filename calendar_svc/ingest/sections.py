@@ -112,6 +112,48 @@ def known_section(heading: str) -> SectionIdentity | None:
     return registry[match[0]] if match else None
 
 
+def closest_section(heading: str, cutoff: float) -> str | None:
+    """The name of the one known section a misread heading is closest to, if any.
+
+    OCR's confusions are folded first on both sides (0, q and o; 1, l, | and i).
+    A tie between two sections is no answer.
+
+    >>> closest_section("PAK1STAN", 75)
+    'Pakistan'
+    >>> closest_section("Delegations will find attached", 75) is None
+    True
+    """
+    key = _folded(normalise_heading(heading))
+    if len(key) < 4:
+        return None
+    names = _folded_names()
+    found = process.extract(key, list(names), scorer=fuzz.ratio, score_cutoff=cutoff, limit=2)
+    if not found or (len(found) == 2 and found[1][1] == found[0][1]):
+        return None
+    return names[found[0][0]]
+
+
+def section_names() -> frozenset[str]:
+    """The display names of the known sections."""
+    return frozenset(identity.name for identity in _registry().values())
+
+
+def _folded(text: str) -> str:
+    return text.translate(_OCR_FOLD)
+
+
+_OCR_FOLD = str.maketrans({"0": "o", "q": "o", "1": "i", "l": "i", "|": "i"})
+
+
+@functools.cache
+def _folded_names() -> dict[str, str]:
+    """Each known section's folded name and aliases, with its name."""
+    names: dict[str, str] = {}
+    for key, identity in _registry().items():
+        names.setdefault(_folded(key), identity.name)
+    return names
+
+
 def new_section(heading: str, group: Group) -> SectionIdentity:
     """A section for a heading the registry does not know."""
     return SectionIdentity(

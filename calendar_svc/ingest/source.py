@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import codecs
 import copy
-import functools
 import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +32,8 @@ MAX_CONTROL_SHARE = 0.01
 ALLOWED_CONTROLS = "\t\n\r\f"
 _ZIP = b"PK\x03\x04"
 #: Formats people may hand in by mistake, by signature, with what to do instead.
+#: How many readings :func:`_read` keeps.
+KEPT_READINGS = 4
 _REFUSED = (
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Office file (.doc); save it as .docx or PDF"),
     (b"{\\rtf", "an RTF file; save it as .docx or PDF"),
@@ -93,11 +97,18 @@ def source_of(data: bytes, path: Path) -> SourceFile:
     return SourceFile(path, data, DocumentFormat.TEXT, decode(data, str(path)))
 
 
-def load_note(source: SourceFile, *, max_pages: int | None = None) -> Note:
+def load_note(
+    source: SourceFile,
+    *,
+    max_pages: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Note:
     """Read the note in ``source``, and refuse one that has no tables or is visibly cut short.
 
     Args:
         max_pages: refuse a PDF with more pages (None: any number).
+        progress: told the pages done and the pages in all while a scan is
+            read by OCR (minutes for a long note).
 
     Raises:
         UnreadableDocument: the file cannot be read in its form, has no
@@ -108,7 +119,7 @@ def load_note(source: SourceFile, *, max_pages: int | None = None) -> Note:
     where = str(source.path)
     try:
         # A copy: the caller may add notices, and the cached note stays as read.
-        note = copy.deepcopy(_read(source, where, max_pages))
+        note = copy.deepcopy(_read(source, where, max_pages, progress))
     except CellTooLong as exc:
         # Raised where the row is read, which knows its place but not the file.
         raise UnreadableDocument(f"{where}: {exc}") from None
@@ -131,23 +142,52 @@ def load_note(source: SourceFile, *, max_pages: int | None = None) -> Note:
 def forget_readings() -> None:
     """Forget the notes read so far (:func:`_read` keeps the last few): a benchmark
     times each reading afresh."""
-    _read.cache_clear()
+    with _READINGS_LOCK:
+        _READINGS.clear()
 
 
-@functools.lru_cache(maxsize=4)
-def _read(source: SourceFile, where: str, max_pages: int | None) -> Note:
+_READINGS: OrderedDict[tuple[str, str, int | None], Note] = OrderedDict()
+_READINGS_LOCK = threading.Lock()
+
+
+def _read(
+    source: SourceFile,
+    where: str,
+    max_pages: int | None,
+    progress: Callable[[int, int], None] | None,
+) -> Note:
     """Read ``source`` in its form.
 
-    The last few files read are kept (by content, name and page limit): the
-    web upload reads a file for its preview and again when the editor imports
-    it, and a 93-page PDF takes seconds to read. Refusals are not kept.
+    The last :data:`KEPT_READINGS` files read are kept (by content, name and
+    page limit): the web upload reads a file for its preview and again when
+    the editor imports it, and a 93-page PDF takes seconds to read (a scan,
+    minutes). Refusals are not kept.
     """
+    key = (source.sha256, where, max_pages)
+    with _READINGS_LOCK:
+        if (kept := _READINGS.get(key)) is not None:
+            _READINGS.move_to_end(key)
+            return kept
+    note = _read_form(source, where, max_pages, progress)
+    with _READINGS_LOCK:
+        _READINGS[key] = note
+        while len(_READINGS) > KEPT_READINGS:
+            _READINGS.popitem(last=False)
+    return note
+
+
+def _read_form(
+    source: SourceFile,
+    where: str,
+    max_pages: int | None,
+    progress: Callable[[int, int], None] | None,
+) -> Note:
     # The PDF and Word readers are imported when needed: pdfplumber and
     # python-docx take 0.1 s and 0.06 s to import, which a text import need not pay.
     if source.format is DocumentFormat.PDF:
         from calendar_svc.ingest.pdf import read_pdf
 
-        return read_pdf(source.data, where=where, max_pages=max_pages)
+        return read_pdf(source.data, where=where, max_pages=max_pages, progress=progress)
     if source.format is DocumentFormat.DOCX:
         from calendar_svc.ingest.word import read_word
 

@@ -278,7 +278,12 @@ class _Writer:
         return {"id": event.id, **self._pointers(draft), "date_note": draft.date_note}
 
     def _pointers(self, draft: EventDraft) -> dict[str, Any]:
-        """Where the event's row stands in this document."""
+        """Where the event's row stands in this document, and how it was read.
+
+        Written whatever else the import does to the event, and never a change
+        of it (no revision): a note read without OCR sets ``ocr_confidence``
+        back to None.
+        """
         return {
             "document_version_id": self.document.id,
             "source_table": draft.table,
@@ -287,6 +292,7 @@ class _Writer:
             "source_page": draft.page,
             "source_text": draft.source_text,
             "position": draft.position,
+            "ocr_confidence": draft.ocr_confidence,
         }
 
     def _revision(

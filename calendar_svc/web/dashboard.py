@@ -2,7 +2,8 @@
 
 The lists are the agenda's (``models.agenda``) narrowed by the filters in the
 query string (``calendar_svc.events.filters``); unresolved conflicts between hand
-edits and a newer note are listed for editors to settle.
+edits and a newer note are listed for editors to settle, and dates read from a
+scan with little OCR confidence for someone to check (``calendar_svc.events.review``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from flask.typing import ResponseReturnValue
 
 from calendar_svc.events.filters import EventFilter, FilterError
 from calendar_svc.events.history import open_conflicts, recent_changes
-from calendar_svc.extensions import get_session, request_now
+from calendar_svc.events.review import dates_to_check
+from calendar_svc.extensions import get_session, request_now, services
 from models import sections_in_order
 from models.agenda import build_agenda
 
@@ -30,7 +32,13 @@ def index() -> ResponseReturnValue:
     now = request_now()
     filters = EventFilter.from_args(request.args, request.args.to_dict(flat=False))
     sections = sections_in_order(session)
-    context = {"filters": filters, "sections": sections, "weeks": UPCOMING_WEEKS}
+    review_below = services().settings.ingest.ocr_review_below
+    context = {
+        "filters": filters,
+        "sections": sections,
+        "weeks": UPCOMING_WEEKS,
+        "review_below": review_below,
+    }
     try:
         condition = filters.condition(session)
     except FilterError as exc:
@@ -42,5 +50,6 @@ def index() -> ResponseReturnValue:
             session, condition, since=now - dt.timedelta(days=RECENT_DAYS), limit=RECENT_LIMIT
         ),
         conflicts=open_conflicts(session, condition),
+        to_check=dates_to_check(session, review_below, condition),
         **context,
     )

@@ -9,11 +9,16 @@ import subprocess
 import sys
 import urllib.request
 from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlalchemy import MetaData, create_engine, select
 
+from calendar_svc.ingest.note import Note
+from calendar_svc.ingest.source import SourceFile
 from tests.helpers import documents
 from tests.helpers.commands import Run, Runner
+from tests.helpers.confidence import SAMPLE_LOW, scanned
 from tests.helpers.data import SAMPLE, V2
 
 
@@ -67,8 +72,51 @@ def test_ingest_prints_a_summary(run: Run) -> None:
         in result.stdout
     )
     assert "  unreadable date cells: none" in result.stdout
+    assert "read by OCR" not in result.stdout  # a text file: no line for OCR
     # Line 1401: the 10th row of the 43rd table (the Africa-EU Migration and Mobility Dialogue).
     assert "line 1401, table 43 row 10: 'March/April (tbc)': year 2024 inferred" in result.stdout
+
+
+def scanned_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``ingest`` reads the sample as if from a scan: its rows get SAMPLE_LOW's confidences."""
+    from calendar_svc.ingest import source as ingest_source
+
+    load_note = ingest_source.load_note
+
+    def load_scanned(source: SourceFile, **kwargs: Any) -> Note:
+        return scanned(load_note(source, **kwargs), SAMPLE_LOW)
+
+    monkeypatch.setattr(ingest_source, "load_note", load_scanned)
+
+
+def test_ingest_lists_the_date_cells_read_by_ocr_to_check(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under ``ingest.ocr_review_below`` (80 by default), in the note's order."""
+    run("init-db")
+    scanned_reading(monkeypatch)
+    result = run("ingest", str(SAMPLE), "--now", "2024-02-07", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "  read by OCR: 836 rows; date cells to check (under 80% confidence): 3\n"
+        "    line 124, table 1 row 4: '30 January 2020': 79.6% confidence\n"
+        "    line 768, table 22 row 18: 'Q1 2024 (tbc)': 41.5% confidence\n"
+        "    line 1261, table 38 row 2: '22 November 2019': 62.0% confidence\n"
+        "  conflicts with hand edits: none\n"
+    ) in result.stdout
+    result = run(
+        "ingest",
+        str(SAMPLE),
+        "--now",
+        "2024-02-07",
+        env={"CALENDAR_SVC_INGEST_OCR_REVIEW_BELOW": "50"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        "  read by OCR: 836 rows; date cells to check (under 50% confidence): 1\n"
+        "    line 768, table 22 row 18: 'Q1 2024 (tbc)': 41.5% confidence\n"
+        "  conflicts"
+    ) in result.stdout
 
 
 def test_a_dry_run_prints_the_diff_and_writes_nothing(imported: Runner) -> None:
@@ -127,7 +175,7 @@ def bad_documents(folder: Path) -> dict[str, tuple[Path, str]]:
         f.truncate(400_000_000)
     return {
         "encrypted PDF": (documents.encrypted_pdf(folder), "protected by a password"),
-        "scanned PDF": (documents.scanned_pdf(folder), "no text layer: it looks like a scan"),
+        "PDF of blank pages": (documents.blank_pdf(folder), "no text and no scanned pages"),
         "PDF without events tables": (documents.NOT_A_NOTE_PDF, "no 'Key past and upcoming"),
         "Word file without events tables": (
             documents.NOT_A_NOTE_DOCX,

@@ -17,6 +17,7 @@ def test_defaults_come_from_the_default_file() -> None:
     settings = load_settings(env={})
     assert settings.database.url == ""
     assert settings.ingest.max_bytes == 20_000_000
+    assert settings.ingest.ocr_review_below == 80
     assert (settings.server.host, settings.server.port) == ("127.0.0.1", 8000)
     assert settings.base_url == "http://127.0.0.1:8000"
 
@@ -56,6 +57,13 @@ def test_file_then_environment_then_overrides(tmp_path: Path) -> None:
         ({"CALENDAR_SVC_FEEDS_CACHE_BYTES": "0"}, None, "feeds.cache_bytes must be at least 1"),
         ({}, "[feeds]\npast_days_choices = [7, -1]\n", "feeds.past_days_choices must be"),
         ({}, f"[feeds]\npast_days_choices = {list(range(17))}\n", "at most 16 whole numbers"),
+        (
+            {"CALENDAR_SVC_INGEST_OCR_REVIEW_BELOW": "101"},
+            None,
+            "ingest.ocr_review_below must be from 0 to 100",
+        ),
+        ({}, "[ingest]\nocr_review_below = -1\n", "ingest.ocr_review_below must be from 0"),
+        ({}, "[ingest]\nocr_review_below = 80.5\n", "ocr_review_below in .* must be int"),
     ],
 )
 def test_mistakes_in_configuration_are_errors(

@@ -2,8 +2,8 @@
 meet them: each function writes one into a folder and returns its path.
 
 The good files are ``tests/data/*.pdf`` and ``*.docx`` (``tests/data/make_documents.py``).
-Made with real tools: pypdf encrypts, pypdfium2 renders pages to images that
-Pillow saves as a PDF without a text layer (a scan), zipfile repackages.
+Made with real tools: pypdf encrypts and makes blank pages, zipfile repackages.
+Scanned copies are made by ``tests/helpers/scans.py``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import zipfile
 from pathlib import Path
 
 import pypdf
-import pypdfium2
 
 from tests.helpers.data import DATA
 
@@ -37,15 +36,14 @@ def encrypted_pdf(folder: Path) -> Path:
     return path
 
 
-def scanned_pdf(folder: Path, pages: int = 3) -> Path:
-    """The first pages of the sample, as images only: what a scanner without OCR makes."""
-    document = pypdfium2.PdfDocument(SAMPLE_PDF)
-    try:
-        images = [document[i].render(scale=100 / 72).to_pil().convert("L") for i in range(pages)]
-    finally:
-        document.close()
-    path = folder / "scan.pdf"
-    images[0].save(path, save_all=True, append_images=images[1:], resolution=100)
+def blank_pdf(folder: Path, pages: int = 2) -> Path:
+    """A PDF of empty pages: no text, and no images to read by OCR."""
+    writer = pypdf.PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(595, 842)
+    path = folder / "blank.pdf"
+    with path.open("wb") as f:
+        writer.write(f)
     return path
 
 

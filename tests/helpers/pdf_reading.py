@@ -30,7 +30,13 @@ def reading_once(read_pdf: Reader, folder: Path) -> Reader:
     """``read_pdf``, with successful readings kept in ``folder`` by content and page limit."""
     folder.mkdir(parents=True, exist_ok=True)
 
-    def read(data: bytes, *, where: str, max_pages: int | None = None) -> Note:
+    def read(
+        data: bytes,
+        *,
+        where: str,
+        max_pages: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Note:
         key = hashlib.sha256(data).hexdigest()
         kept = folder / f"{key}.pickle"
         # A process that wants a file another is reading waits for that reading.
@@ -41,7 +47,7 @@ def reading_once(read_pdf: Reader, folder: Path) -> Reader:
                 if max_pages is None or pages <= max_pages:
                     note: Note = copy.deepcopy(kept_note)
                     return note
-            note = read_pdf(data, where=where, max_pages=max_pages)
+            note = read_pdf(data, where=where, max_pages=max_pages, progress=progress)
             with pdfplumber.open(io.BytesIO(data)) as pdf:
                 pages = len(pdf.pages)
             kept.write_bytes(pickle.dumps((pages, note), protocol=pickle.HIGHEST_PROTOCOL))

@@ -9,7 +9,13 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from calendar_svc.ingest.dates import MAX_DATE_CELL, Marker, _covered_by_finer, parse_date_cell
+from calendar_svc.ingest.dates import (
+    MAX_DATE_CELL,
+    Marker,
+    _covered_by_finer,
+    parse_date_cell,
+    repair_ocr,
+)
 from models import Precision
 from models.window import Window, format_window
 
@@ -373,3 +379,38 @@ def test_coarse_items_dropped_are_those_a_finer_item_lies_within(
         for i in range(len(windows))
     ]
     assert _covered_by_finer(windows, ranks) == pairwise
+
+
+@pytest.mark.parametrize(
+    ("read", "meant"),
+    [
+        ("2O24", "2024"),
+        ("l2 March 2O23", "12 March 2023"),
+        ("I0-l1 October 2019", "10-11 October 2019"),
+        ("3|4 May", "314 May"),  # a bar between digits is a 1, even where a dash was meant
+        ("QI 2024 (tbc)", "Q1 2024 (tbc)"),
+        ("Ju1y 2022", "July 2022"),
+        ("N0vember 2020", "November 2020"),
+        ("Septernber 2023", "September 2023"),
+        ("DECEMBFR 2021", "DECEMBER 2021"),
+    ],
+)
+def test_ocr_slips_in_a_date_cell_are_mended_where_only_one_reading_fits(
+    read: str, meant: str
+) -> None:
+    assert repair_ocr(read) == meant
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Oslo, 10 June 2024",  # O and l in a word are letters
+        "Il-Nov 2024",  # no digit: not taken for a number
+        "Jule 2024",  # one letter from June and from July: ambiguous
+        "tbc, Autumn 2024 (Lisbon)",
+        "Q1 2024 - Q2 2024",
+        "Mid-2024",
+    ],
+)
+def test_what_ocr_may_have_read_right_is_left_alone(text: str) -> None:
+    assert repair_ocr(text) == text

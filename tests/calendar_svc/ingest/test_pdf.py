@@ -16,7 +16,7 @@ import pytest
 from calendar_svc.ingest.drafts import EventDraft, draft_events
 from calendar_svc.ingest.errors import UnreadableDocument
 from calendar_svc.ingest.note import Note
-from calendar_svc.ingest.pdf import _continues, _TableRow
+from calendar_svc.ingest.pages import TableRow, _continues
 from calendar_svc.ingest.source import SourceFile, load_note, read_source
 from tests.helpers import documents
 from tests.helpers.data import MAX_BYTES
@@ -99,8 +99,8 @@ def test_running_footers_and_repeated_header_rows_are_not_read_as_the_note(
 def test_a_row_first_on_its_page_continues_the_last_unless_its_date_starts_a_new_one(
     before: list[str], after: list[str], continues: bool
 ) -> None:
-    previous = _TableRow([before, ["Meeting"], []], page=6, top=700)
-    first = _TableRow([after, ["more of the title"], []], page=7, top=80)
+    previous = TableRow([before, ["Meeting"], []], page=6, top=700)
+    first = TableRow([after, ["more of the title"], []], page=7, top=80)
     assert _continues(previous, first) is continues
 
 
@@ -108,7 +108,7 @@ def test_a_row_first_on_its_page_continues_the_last_unless_its_date_starts_a_new
     ("make", "message"),
     [
         (documents.encrypted_pdf, "the PDF is protected by a password"),
-        (documents.scanned_pdf, "no text layer: it looks like a scan"),
+        (documents.blank_pdf, "the PDF has no text and no scanned pages"),
         (lambda folder: documents.truncated(documents.SAMPLE_PDF, folder), "PDF is truncated"),
         (documents.damaged_pdf, "the PDF is damaged"),
         (lambda _: documents.NOT_A_NOTE_PDF, "no 'Key past and upcoming events' table"),

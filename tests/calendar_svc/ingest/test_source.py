@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from calendar_svc.ingest import source as source_module
 from calendar_svc.ingest.errors import UnreadableDocument
-from calendar_svc.ingest.source import _read, decode, lines_of, load_note, read_source, source_of
+from calendar_svc.ingest.source import decode, lines_of, load_note, read_source, source_of
 from tests.helpers.data import SAMPLE
 from tests.helpers.documents import SAMPLE_DOCX
 
@@ -21,19 +22,48 @@ def test_reads_the_sample_and_hashes_its_bytes() -> None:
     assert len(lines_of(source.text)) == 1583
 
 
-def test_a_file_read_again_is_not_parsed_again_and_each_caller_gets_its_own_note() -> None:
+def test_a_file_read_again_is_not_parsed_again_and_each_caller_gets_its_own_note(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Preview, then import: the upload's second reading is the first one's copy."""
+    readings: list[str] = []
+    read_form = source_module._read_form
+
+    def spy(source: source_module.SourceFile, where: str, *args: object) -> object:
+        readings.append(where)
+        return read_form(source, where, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(source_module, "_read_form", spy)
+    source_module.forget_readings()
     data = SAMPLE_DOCX.read_bytes()
     first = load_note(source_of(data, Path("upload.docx")))
     first.notices.append("a caller's own notice")
-    hits = _read.cache_info().hits
     second = load_note(source_of(bytes(data), Path("upload.docx")))
-    assert _read.cache_info().hits == hits + 1
+    assert readings == ["upload.docx"]
     assert "a caller's own notice" not in second.notices
     assert (second.rows, second.symbol) == (first.rows, first.symbol)
     third = load_note(source_of(data, Path("other-name.docx")))
-    assert _read.cache_info().hits == hits + 1  # another name: its own notices and errors
+    assert readings == ["upload.docx", "other-name.docx"]  # its own notices and errors
     assert third.rows == first.rows
+
+
+def test_only_the_last_few_readings_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    readings: list[str] = []
+    read_form = source_module._read_form
+
+    def spy(source: source_module.SourceFile, where: str, *args: object) -> object:
+        readings.append(where)
+        return read_form(source, where, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(source_module, "_read_form", spy)
+    source_module.forget_readings()
+    data = SAMPLE_DOCX.read_bytes()
+    names = [f"copy-{n}.docx" for n in range(source_module.KEPT_READINGS + 1)]
+    for name in names:
+        load_note(source_of(data, Path(name)))
+    load_note(source_of(data, Path(names[-1])))  # kept
+    load_note(source_of(data, Path(names[0])))  # the oldest, forgotten
+    assert readings == [*names, names[0]]
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,9 @@ then the diff against the previous version."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import pickle
 import re
 from pathlib import Path
 
@@ -12,10 +14,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
+from calendar_svc.ingest.pending import PendingUploads
+from calendar_svc.ingest.readings import BackgroundReadings, wait_for
+from calendar_svc.web import documents as documents_view
 from models import DocumentVersion, Event, EventRevision
 from tests.calendar_svc.web.test_pages import section_of_page, titles
 from tests.helpers import documents
 from tests.helpers.data import SAMPLE, V2
+from tests.helpers.scans import scanned_copy
 from tests.helpers.sites import Site, csrf_token
 
 
@@ -124,13 +130,96 @@ def test_the_pdf_or_word_form_is_previewed_and_imported_like_the_text(
     assert f">9876/24</a>, {place} (note of 15 May 2024)" in editor.get(f"/events/{jrc}").text
 
 
-def test_a_scan_is_refused_with_what_to_ask_for(
+@pytest.fixture(scope="module")
+def v2_scan(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """Version 2's first page (its header) and fourth (Cabo Verde's table), scanned.
+
+    The contents on pages 2 and 3 are left out: a scan of part of the note
+    that lists all its sections would be refused as truncated.
+    """
+    folder = tmp_path_factory.mktemp("scan")
+    return scanned_copy(documents.V2_PDF, folder, dpi=200, pages=[0, 3]).read_bytes()
+
+
+def readings_of(site: Site) -> BackgroundReadings:
+    """The app's readings, as its views keep them."""
+    with site.app.test_request_context():
+        return documents_view._readings()
+
+
+def test_a_scan_is_read_in_the_background_then_previewed_and_imported(
+    site: Site, editor: FlaskClient, v2_scan: bytes
+) -> None:
+    before = counts(site)
+    response = upload(editor, v2_scan, "scan.pdf")
+    assert response.status_code == 303
+    digest = hashlib.sha256(v2_scan).hexdigest()
+    assert response.location == f"/documents/reading/{digest}?filename=scan.pdf"
+    wait_for(digest)
+    preview = editor.get(response.location)
+    assert preview.status_code == 200, preview.text
+    assert "Preview: 9876/24 of 15 May 2024" in preview.text
+    assert re.search(r"take \d+ rows read from a scan by OCR", preview.text)
+    assert counts(site) == before
+    form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', preview.text))
+    imported = editor.post("/documents/import", data=form)
+    assert imported.status_code == 302
+    # Cabo Verde's first row in version 2, read off its page 4: the 4th Joint Visa
+    # Facilitation Committee, 10 September 2019.
+    event = site.event("cabo-verde", "4th EU-Cabo Verde Joint Visa Facilitation Committee")
+    assert event.ocr_confidence is not None
+    page = editor.get(f"/events/{event.uid}").text
+    assert "Read from a scan by OCR" in page
+
+
+def test_while_a_scan_is_read_the_page_shows_how_far_and_asks_again(
+    site: Site, editor: FlaskClient, v2_scan: bytes
+) -> None:
+    """A reading another worker process runs: only its progress is on disk."""
+    digest = PendingUploads(Path(site.app.instance_path) / "uploads").save(
+        v2_scan, now=site.clock()
+    )
+    readings_of(site).record(digest, 2, 5)
+    page = editor.get(f"/documents/reading/{digest}?filename=scan.pdf")
+    assert page.status_code == 200
+    assert "Reading scan.pdf by OCR" in page.text
+    assert '<p role="status">Page 2 of 5 read.</p>' in page.text
+    assert f'<meta http-equiv="refresh" content="{documents_view.REFRESH}">' in page.text
+
+
+def test_a_reading_that_failed_says_why_in_one_line(
+    site: Site, editor: FlaskClient, v2_scan: bytes
+) -> None:
+    readings = readings_of(site)
+    digest = hashlib.sha256(v2_scan).hexdigest()
+    readings._write(readings._path(digest).with_suffix(".failed"), b"scan.pdf: it went wrong")
+    page = editor.get(f"/documents/reading/{digest}?filename=scan.pdf")
+    assert page.status_code == 400
+    assert "scan.pdf: it went wrong" in page.text
+
+
+def test_a_reading_not_signed_with_the_apps_key_is_refused(
+    site: Site, editor: FlaskClient, v2_scan: bytes
+) -> None:
+    """A pickle put in the uploads folder by anything but the app is never unpickled."""
+    readings = readings_of(site)
+    digest = PendingUploads(Path(site.app.instance_path) / "uploads").save(
+        v2_scan, now=site.clock()
+    )
+    forged = b"\0" * 32 + pickle.dumps("anything")
+    readings._write(readings._path(digest).with_suffix(".note"), forged)
+    page = editor.get(f"/documents/reading/{digest}?filename=scan.pdf")
+    assert page.status_code == 400
+    assert "the reading of the scan is damaged; upload the file again" in page.text
+
+
+def test_a_pdf_with_neither_text_nor_scanned_pages_is_refused_with_what_to_ask_for(
     site: Site, editor: FlaskClient, tmp_path: Path
 ) -> None:
     before = counts(site)
-    response = upload(editor, documents.scanned_pdf(tmp_path).read_bytes(), "scan.pdf")
+    response = upload(editor, documents.blank_pdf(tmp_path).read_bytes(), "blank.pdf")
     assert response.status_code == 400
-    assert "scan.pdf: the PDF has no text layer: it looks like a scan" in response.text
+    assert "blank.pdf: the PDF has no text and no scanned pages" in response.text
     assert counts(site) == before
 
 
