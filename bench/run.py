@@ -6,32 +6,12 @@ Run it with ``make bench`` (``python -m bench.run``).
 from __future__ import annotations
 
 import datetime as dt
-import os
-import platform
 from pathlib import Path
 
-from bench import dates, digests, feeds, forms, ingest, pages, reminders
+from bench import dates, digests, feeds, forms, ingest, ocr, pages, reminders
+from bench.machine import machine
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    memory = ""
-    meminfo = Path("/proc/meminfo")
-    if meminfo.exists():
-        kib = int(meminfo.read_text().split()[1])
-        memory = f", {kib / 1024 / 1024:.0f} GiB"
-    return (
-        f"{cpu}, {os.cpu_count()} cores{memory}; {platform.system()} {platform.release()};"
-        f" Python {platform.python_version()}"
-    )
 
 
 def ingest_lines(rows: list[dict[str, object]]) -> list[str]:
@@ -249,6 +229,9 @@ def main() -> None:
         f"database (`{ingest.SERVER_ENV}`) per run. The criterion is 100x < 100 × 1x + a constant;",
         "the ratio shows how close to linear the import is (1.00 = exactly linear).",
         database_ratios(rows),
+        "",
+        # The OCR figures take a quarter of an hour: `python -m bench.ocr` renews them alone.
+        *ocr.kept(),
         "",
     ]
     RESULTS.write_text("\n".join(lines), encoding="utf-8")
