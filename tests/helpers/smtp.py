@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 from collections import Counter
@@ -15,6 +16,9 @@ from aiosmtpd.smtp import SMTP, Envelope
 from aiosmtpd.smtp import Session as SmtpSession
 
 BASE_URL = "https://cal.example.eu"
+# aiosmtpd logs each connection at INFO from its own thread; under the app's
+# logging that lands in whatever stderr a later command's test is capturing.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 @dataclass

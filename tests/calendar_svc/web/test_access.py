@@ -47,6 +47,7 @@ def _urls(site: Site) -> list[tuple[str, str, str]]:
         "filename": "style.css",
         "user_id": 1,
         "token_id": 1,
+        "digest": "0" * 64,
     }
     urls = []
     with site.app.test_request_context():
