@@ -112,6 +112,19 @@ def init_db() -> None:
     pending = pending_revisions(engine)
     upgrade(engine)
     click.echo(f"database schema up to date ({len(pending)} migration(s) applied)")
+    if SERIES_REVISION in pending:
+        from sqlalchemy.orm import Session
+
+        from models.series import place_stored_events
+
+        with Session(engine) as session, session.begin():
+            placed = place_stored_events(session, now=services().clock())
+        if placed:
+            click.echo(f"{placed} stored event(s) put in their series (docs/series.md)")
+
+
+#: The migration that creates series: the events stored before it are placed once.
+SERIES_REVISION = "0010"
 
 
 @click.command("ingest")
@@ -261,6 +274,52 @@ def agenda(now: dt.datetime, weeks: int, section_keys: tuple[str, ...]) -> None:
     condition = Event.section_id.in_(section_ids) if section_ids else None
     result = build_agenda(session, today=now.date(), weeks=weeks, condition=condition)
     click.echo(_printable(render_agenda(result, weeks=weeks)), nl=False)
+
+
+@click.command("series")
+@with_appcontext
+@click.option(
+    "--section", "section_keys", multiple=True, metavar="SLUG", help="Only this section (repeat)."
+)
+@click.option(
+    "--state", "state_text", default="", metavar="STATES", help="Only these states: late,stalled."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option("--all", "everything", is_flag=True, help="Also series of a single meeting.")
+@now_option
+def series(
+    section_keys: tuple[str, ...], state_text: str, fmt: str, everything: bool, now: dt.datetime
+) -> None:
+    """Recurring bodies and their rhythm: which are scheduled, due, late or stalled."""
+    import json
+
+    from calendar_svc.events.series import (
+        parse_states,
+        render_series,
+        series_listing,
+        series_record,
+    )
+    from calendar_svc.extensions import get_session, services
+
+    try:
+        states = parse_states(state_text)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--state") from None
+    session = get_session()
+    listing = series_listing(
+        session,
+        today=now.date(),
+        settings=services().settings.series,
+        sections=[_section(session, key) for key in section_keys],
+        states=states,
+        everything=everything,
+    )
+    if fmt == "json":
+        click.echo(json.dumps([series_record(listed) for listed in listing], indent=2))
+        return
+    click.echo(_printable(render_series(listing, today=now.date())), nl=False)
 
 
 @click.command("serve")
@@ -837,6 +896,7 @@ COMMANDS = (
     ingest,
     export,
     agenda,
+    series,
     serve,
     check,
     backup,

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from calendar_svc.errors import ConfigError
 from feeds.feed import MAX_PAST_DAYS
+from models.rhythm import RhythmSettings
 from notifications.digest import DAYS
 from notifications.mail import SmtpSettings
 
@@ -199,6 +200,7 @@ class Settings:
     smtp: SmtpSettings
     mail_from: str
     reminders: RemindersSettings
+    series: RhythmSettings
     digest: DigestSettings
     logging: LoggingSettings
     auth: AuthSettings
@@ -256,10 +258,21 @@ def load_settings(
         reminders=RemindersSettings(
             **{**merged["reminders"], "firm_days": tuple(merged["reminders"]["firm_days"])}
         ),
+        series=_series_settings(merged["series"]),
         digest=DigestSettings(**merged["digest"]),
         logging=LoggingSettings(**merged["logging"]),
         auth=AuthSettings(**merged["auth"]),
     )
+
+
+def _series_settings(series: Mapping[str, Any]) -> RhythmSettings:
+    if not 0 < series["tolerance"] < 1:
+        raise ConfigError("series.tolerance must be a fraction between 0 and 1")
+    if series["min_held"] < 2:
+        raise ConfigError("series.min_held must be at least 2 (one interval)")
+    if series["max_spread"] <= 0:
+        raise ConfigError("series.max_spread must be above 0")
+    return RhythmSettings(**series)
 
 
 def _smtp_settings(smtp: Mapping[str, Any]) -> SmtpSettings:

@@ -33,6 +33,15 @@ from models.section import (
     sections_in_order,
     slug,
 )
+from models.series import (
+    Series,
+    SeriesBody,
+    SeriesChange,
+    SeriesMember,
+    SeriesRevision,
+    place_events,
+    series_rhythms,
+)
 from models.source import SourceRef
 from models.subscriber import (
     FeedToken,
@@ -74,6 +83,11 @@ __all__ = [
     "Rule",
     "SchedulerHeartbeat",
     "Section",
+    "Series",
+    "SeriesBody",
+    "SeriesChange",
+    "SeriesMember",
+    "SeriesRevision",
     "SignInLock",
     "SourceRef",
     "Status",
@@ -98,9 +112,11 @@ __all__ = [
     "listed_event_counts",
     "make_engine",
     "make_session_factory",
+    "place_events",
     "scope_condition",
     "section_by_key",
     "sections_in_order",
+    "series_rhythms",
     "slug",
     "token_hash",
 ]

@@ -2,7 +2,8 @@
 
 :func:`store_events` reads the stored events (two queries), asks
 :func:`~calendar_svc.ingest.reconcile.reconcile` what the note does to them,
-and writes the plan. Statements are batched: every insert and update is one
+writes the plan, and puts the events it creates in their series
+(:func:`models.series.place_events`). Statements are batched: every insert and update is one
 executemany per :data:`BATCH` rows, so the cost grows with the rows, not with
 round trips. Like the whole import, it flushes and never commits: the caller's
 transaction makes the import one write.
@@ -43,6 +44,7 @@ from models import (
     Occurrence,
     RevisionKind,
     Section,
+    place_events,
 )
 from models.snapshot import NoteSnapshot, json_value
 from models.window import Window
@@ -110,7 +112,9 @@ def store_events(
         symbol=document.symbol,
         note_date=document.document_date,
     )
-    _Writer(session, document, now).write(plan)
+    writer = _Writer(session, document, now)
+    writer.write(plan)
+    place_events(session, writer.created_ids, now=now, document_version_id=document.id)
     return plan
 
 
@@ -185,6 +189,8 @@ class _Writer:
         self.counters: list[dict[str, Any]] = []
         self.revisions: list[dict[str, Any]] = []
         self.conflicts: list[dict[str, Any]] = []
+        #: The ids of the events the plan creates, for their series.
+        self.created_ids: list[int] = []
 
     def write(self, plan: ImportPlan) -> None:
         """Write the plan: new events first, for the ids their revisions and occurrences take."""
@@ -197,6 +203,7 @@ class _Writer:
             # makes SQLite fall back to one statement per row).
             returning = insert(Event).returning(Event.id, Event.uid)
             for event_id, uid in session.execute(returning, chunk):
+                self.created_ids.append(event_id)
                 self.replaced[event_id] = self.creations[uid].occurrences
                 self._revision(event_id, 1, RevisionKind.CREATED, ("new",), {})
         for chunk in _chunks(self.updates):

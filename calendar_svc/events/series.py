@@ -1,0 +1,280 @@
+"""Series as people see and edit them: listings, their JSON and text, and edits.
+
+:func:`series_listing` is every series with its rhythm as of a day
+(:func:`models.series.series_rhythms`), filtered by section and state;
+:func:`series_record` is one series in the JSON form (``docs/series.md``);
+:func:`render_series` the text ``calendar-svc series`` prints.
+
+Editors rename, merge and split series and move events between them. Each
+event moved is a revision of it ("series": old -> new, with who and when),
+bumping its revision like any edit but marking nothing as edited by hand
+(a series is no field of the note); renames, merges and splits are
+:class:`~models.series.SeriesRevision` rows. Functions flush, never commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from calendar_svc.errors import CalendarSvcError
+from models import Event, EventRevision, RevisionKind, Section
+from models.body import body_of
+from models.rhythm import RhythmSettings, SeriesState
+from models.series import (
+    Series,
+    SeriesChange,
+    SeriesMember,
+    SeriesRevision,
+    SeriesRhythm,
+    series_rhythms,
+)
+
+#: The longest series name, in characters: its column.
+MAX_NAME = 200
+
+
+@dataclass(frozen=True, slots=True)
+class ListedSeries:
+    series: SeriesRhythm
+    section: Section
+
+
+def series_listing(
+    session: Session,
+    *,
+    today: dt.date,
+    settings: RhythmSettings,
+    sections: Collection[Section] = (),
+    states: Collection[SeriesState] = (),
+    everything: bool = False,
+) -> list[ListedSeries]:
+    """The series as of ``today``, in the note's order.
+
+    Args:
+        sections: only these (all when empty).
+        states: only series in these states (all when empty).
+        everything: also series of a single meeting (a lone event without an
+            ordinal), which say nothing about a rhythm yet.
+    """
+    section_ids = [s.id for s in sections] or None
+    by_id = {s.id: s for s in session.scalars(select(Section))}
+    return [
+        ListedSeries(series, by_id[series.section_id])
+        for series in series_rhythms(
+            session, today=today, settings=settings, section_ids=section_ids
+        )
+        if (everything or series.meetings >= 2) and (not states or series.rhythm.state in states)
+    ]
+
+
+def series_record(listed: ListedSeries) -> dict[str, Any]:
+    """One series as JSON: the fields ``docs/series.md`` names, and what explains them."""
+    series, rhythm = listed.series, listed.series.rhythm
+    expected = rhythm.expected
+    return {
+        "id": series.id,
+        "section_slug": listed.section.slug,
+        "section": listed.section.name,
+        "name": series.name,
+        "events": [{"uid": m.uid, "sequence": m.number} for m in series.members],
+        "meetings": series.meetings,
+        "median_interval_days": rhythm.median_interval_days,
+        "spread_days": rhythm.spread_days,
+        "last_held": rhythm.last_held.isoformat() if rhythm.last_held else None,
+        "expected": (
+            {"start": expected.start.isoformat(), "end": expected.end.isoformat()}
+            if expected
+            else None
+        ),
+        "state": rhythm.state.value,
+        "sequence_gaps": list(rhythm.gaps),
+    }
+
+
+def parse_states(text: str) -> list[SeriesState]:
+    """``late,stalled`` as states.
+
+    Raises:
+        ValueError: a name that is no state, saying which are.
+    """
+    states = []
+    for name in filter(None, (part.strip().lower() for part in text.split(","))):
+        try:
+            states.append(SeriesState(name))
+        except ValueError:
+            known = ", ".join(s.value for s in SeriesState)
+            raise ValueError(f"no series state {name!r}; known: {known}") from None
+    return states
+
+
+def render_series(listing: list[ListedSeries], *, today: dt.date) -> str:
+    """The listing as text: per section, one line per series."""
+    lines = [f"Series as of {today:%-d %B %Y}: {len(listing)}"]
+    section = None
+    for listed in listing:
+        if listed.section is not section:
+            section = listed.section
+            lines += ["", section.name]
+        lines.append("  " + _line(listed.series))
+    return "\n".join(lines) + "\n"
+
+
+def _line(series: SeriesRhythm) -> str:
+    rhythm = series.rhythm
+    facts = [f"{series.meetings} meetings"]
+    if rhythm.median_interval_days is not None:
+        facts.append(f"every {rhythm.median_interval_days} days")
+    if rhythm.last_held:
+        facts.append(f"last {rhythm.last_held.isoformat()}")
+    if rhythm.expected:
+        facts.append(f"expected {rhythm.expected.start.isoformat()}..{rhythm.expected.end}")
+    if rhythm.gaps:
+        facts.append("missing " + ", ".join(f"#{n}" for n in rhythm.gaps))
+    return f"{rhythm.state.value:<10} {series.name}  ({'; '.join(facts)})"
+
+
+class SeriesError(CalendarSvcError, ValueError):
+    """A series edit cannot be made as asked (another section, an empty name)."""
+
+
+def rename_series(
+    session: Session, series: Series, name: str, *, actor: str, now: dt.datetime
+) -> SeriesRevision:
+    """Give a series the name people see; imports still recognise its body by its names."""
+    name = _name(name)
+    if name == series.name:
+        raise SeriesError("nothing to change")
+    revision = _series_revision(
+        series, SeriesChange.RENAMED, {"name": [series.name, name]}, actor=actor, now=now
+    )
+    series.name = name
+    session.flush()
+    return revision
+
+
+def merge_series(
+    session: Session, kept: Series, merged: Series, *, actor: str, now: dt.datetime
+) -> SeriesRevision:
+    """Move every event of ``merged`` into ``kept``; the merged one's body names lead to
+    ``kept`` from now on, and ``merged`` is gone (its history says so in ``kept``'s)."""
+    if kept.id == merged.id:
+        raise SeriesError("a series cannot be merged into itself")
+    _same_section(kept, merged)
+    moved = [member.event for member in merged.members]
+    for event in moved:
+        _move(session, event, kept, actor=actor, now=now)
+    for body in list(merged.bodies):
+        body.series = kept
+    revision = _series_revision(
+        kept,
+        SeriesChange.MERGED,
+        {"merged": merged.name, "events": [event.uid for event in moved]},
+        actor=actor,
+        now=now,
+    )
+    session.delete(merged)
+    session.flush()
+    return revision
+
+
+def split_series(
+    session: Session,
+    series: Series,
+    events: Collection[Event],
+    *,
+    name: str,
+    actor: str,
+    now: dt.datetime,
+) -> Series:
+    """Move ``events`` of ``series`` into a new series of the same section named ``name``."""
+    members = {member.event_id for member in series.members}
+    if not events:
+        raise SeriesError("choose the events to split off")
+    if any(event.id not in members for event in events):
+        raise SeriesError(f"only events of {series.name!r} can be split off it")
+    if len(events) == len(members):
+        raise SeriesError("splitting off every event leaves nothing: rename the series instead")
+    new = Series(section_id=series.section_id, name=name, created_at=now, updated_at=now)
+    session.add(new)
+    rename = " ".join(name.split())
+    if not rename or len(rename) > MAX_NAME:
+        raise SeriesError(f"a series name needs 1 to {MAX_NAME} characters")
+    new.name = rename
+    session.flush()
+    uids = [event.uid for event in events]
+    _series_revision(
+        new, SeriesChange.SPLIT, {"from": series.name, "events": uids}, actor=actor, now=now
+    )
+    _series_revision(
+        series, SeriesChange.SPLIT, {"into": new.name, "events": uids}, actor=actor, now=now
+    )
+    for event in events:
+        _move(session, event, new, actor=actor, now=now)
+    session.flush()
+    return new
+
+
+def move_event(
+    session: Session, event: Event, target: Series, *, actor: str, now: dt.datetime
+) -> EventRevision:
+    """Move an event into another series of its section (or into one, when in none)."""
+    if target.section_id != event.section_id:
+        raise SeriesError(f"{target.name!r} is a series of another section")
+    revision = _move(session, event, target, actor=actor, now=now)
+    session.flush()
+    return revision
+
+
+def _move(
+    session: Session, event: Event, target: Series, *, actor: str, now: dt.datetime
+) -> EventRevision:
+    member = session.get(SeriesMember, event.id)
+    old = member.series.name if member else None
+    if member is None:
+        number = body.number if (body := body_of(event.title, event.section.name)) else None
+        member = SeriesMember(event_id=event.id, series=target, meeting_number=number)
+        session.add(member)
+    elif member.series_id == target.id:
+        raise SeriesError(f"the event is in {target.name!r} already")
+    else:
+        member.series = target
+    event.revision += 1
+    event.updated_at = now
+    revision = EventRevision(
+        event=event,
+        revision=event.revision,
+        kind=RevisionKind.UPDATED,
+        labels=["series changed"],
+        changes={"series": [old, target.name]},
+        actor=actor,
+        changed_at=now,
+    )
+    session.add(revision)
+    return revision
+
+
+def _series_revision(
+    series: Series, kind: SeriesChange, changes: dict[str, Any], *, actor: str, now: dt.datetime
+) -> SeriesRevision:
+    series.updated_at = now
+    revision = SeriesRevision(kind=kind, changes=changes, actor=actor, changed_at=now)
+    series.revisions.append(revision)
+    return revision
+
+
+def _name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name or len(name) > MAX_NAME:
+        raise SeriesError(f"a series name needs 1 to {MAX_NAME} characters")
+    return name
+
+
+def _same_section(series: Series, other: Series) -> None:
+    if series.section_id != other.section_id:
+        raise SeriesError("only series of one section can be merged")

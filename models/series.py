@@ -1,0 +1,324 @@
+"""Series: the meetings of one body within one section (``docs/series.md``).
+
+An event joins a series when an import creates it (:func:`place_events`),
+read by :func:`models.body.body_of` from its title, and keeps it for life;
+people rename, merge and split series and move events between them
+(``calendar_svc.events.series``). The body names that lead to a series are
+its :class:`SeriesBody` rows, so that after a merge the next import still
+finds the series kept. :func:`series_rhythms` works out every series' rhythm
+as of a date (:mod:`models.rhythm`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func, insert, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from models.body import Body, body_of, same_body
+from models.db import Base, intpk, str_enum
+from models.event import Event
+from models.occurrence import Occurrence
+from models.rhythm import Meeting, Rhythm, RhythmSettings, rhythm
+from models.section import Section
+from models.window import Window
+
+#: Ids per ``IN (...)``: well under every database's limit on bound parameters.
+_CHUNK = 500
+
+
+class Series(Base):
+    __tablename__ = "series"
+
+    id: Mapped[intpk]
+    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id"))
+    #: The name people see: the body's, or what an editor renamed it to.
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+    section: Mapped[Section] = relationship()
+    members: Mapped[list[SeriesMember]] = relationship(
+        back_populates="series", cascade="all, delete-orphan"
+    )
+    bodies: Mapped[list[SeriesBody]] = relationship(
+        back_populates="series", cascade="all, delete-orphan"
+    )
+    revisions: Mapped[list[SeriesRevision]] = relationship(
+        back_populates="series", cascade="all, delete-orphan", order_by="SeriesRevision.id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Series {self.id} {self.name!r}>"
+
+
+class SeriesMember(Base):
+    """An event's place in a series: an event is in one series at most."""
+
+    __tablename__ = "series_members"
+    __table_args__ = (Index("ix_series_members_series_id", "series_id"),)
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"))
+    #: The ordinal the event's title gives the meeting ("14th" -> 14), None without one.
+    meeting_number: Mapped[int | None]
+
+    series: Mapped[Series] = relationship(back_populates="members")
+    event: Mapped[Event] = relationship()
+
+
+class SeriesBody(Base):
+    """A body name that leads an import's new events of its section to a series."""
+
+    __tablename__ = "series_bodies"
+    __table_args__ = (UniqueConstraint("section_id", "key"),)
+
+    id: Mapped[intpk]
+    #: The series' section, again: a name is unique within a section.
+    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id"))
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"))
+    #: :attr:`models.body.Body.key`.
+    key: Mapped[str] = mapped_column(String(500))
+    #: A named body (:data:`models.body.NAMED_BODIES`): matched by its key only.
+    is_named: Mapped[bool] = mapped_column(default=False)
+
+    series: Mapped[Series] = relationship(back_populates="bodies")
+
+
+class SeriesChange(StrEnum):
+    CREATED = "created"
+    RENAMED = "renamed"
+    MERGED = "merged"
+    SPLIT = "split"
+
+
+class SeriesRevision(Base):
+    """The history of a series: created, renamed, merged into, split from."""
+
+    __tablename__ = "series_revisions"
+
+    id: Mapped[intpk]
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"))
+    kind: Mapped[SeriesChange] = mapped_column(str_enum(SeriesChange, "kind"))
+    #: What changed, e.g. {"name": [old, new]} or {"merged": "EU-Georgia JLS"}.
+    changes: Mapped[dict[str, Any]]
+    #: The import that made the change, if an import did.
+    document_version_id: Mapped[int | None] = mapped_column(ForeignKey("document_versions.id"))
+    #: The person who made the change, if a person did.
+    actor: Mapped[str | None] = mapped_column(String(200))
+    changed_at: Mapped[dt.datetime]
+
+    series: Mapped[Series] = relationship(back_populates="revisions")
+
+
+def place_events(
+    session: Session,
+    event_ids: Collection[int],
+    *,
+    now: dt.datetime,
+    document_version_id: int | None = None,
+) -> None:
+    """Put new events whose titles name a body into their body's series (or a new one).
+
+    Events are taken in the note's order; flushes, never commits.
+    """
+    ids = sorted(event_ids)
+    rows: list[Any] = []
+    for start in range(0, len(ids), _CHUNK):
+        rows += session.execute(
+            select(
+                Event.id,
+                Event.section_id,
+                Event.title,
+                Event.position,
+                Section.name,
+                Section.position.label("section_position"),
+            )
+            .join(Section, Event.section_id == Section.id)
+            .where(Event.id.in_(ids[start : start + _CHUNK]))
+        ).all()
+    rows.sort(key=lambda row: (row.section_position, row.position, row.id))
+    sections = {row.section_id for row in rows}
+    known: dict[int, list[SeriesBody]] = defaultdict(list)
+    for body_row in session.scalars(
+        select(SeriesBody).where(SeriesBody.section_id.in_(sections)).order_by(SeriesBody.id)
+    ):
+        known[body_row.section_id].append(body_row)
+    placed: list[dict[str, Any]] = []
+    for row in rows:
+        body = body_of(row.title, row.name)
+        if body is None:
+            continue
+        series_id = _series_for(session, known[row.section_id], row.section_id, body, now=now)
+        if series_id is None:
+            series = Series(
+                section_id=row.section_id, name=body.name, created_at=now, updated_at=now
+            )
+            series.revisions.append(
+                SeriesRevision(
+                    kind=SeriesChange.CREATED,
+                    changes={"name": body.name},
+                    document_version_id=document_version_id,
+                    changed_at=now,
+                )
+            )
+            session.add(series)
+            session.flush()
+            series_id = series.id
+            _add_body(session, known[row.section_id], row.section_id, series_id, body)
+        placed.append({"event_id": row.id, "series_id": series_id, "meeting_number": body.number})
+    if placed:
+        session.execute(insert(SeriesMember), placed)
+    session.flush()
+
+
+def place_stored_events(session: Session, *, now: dt.datetime) -> int:
+    """Place the stored events that are in no series, once, when no series exists yet.
+
+    For a database that held events before series were stored: the upgrade
+    that brings series places them as the imports that created them would
+    have. Returns how many events joined a series.
+    """
+    if session.scalar(select(Series.id).limit(1)) is not None:
+        return 0
+    ids = session.scalars(select(Event.id)).all()
+    place_events(session, ids, now=now)
+    return session.scalar(select(func.count()).select_from(SeriesMember)) or 0
+
+
+def _series_for(
+    session: Session, bodies: list[SeriesBody], section_id: int, body: Body, *, now: dt.datetime
+) -> int | None:
+    """The series a body's name leads to in a section, learning the name when new."""
+    for known in bodies:
+        if known.key == body.key:
+            return known.series_id
+    if body.is_named:
+        return None
+    alike = [k for k in bodies if not k.is_named and same_body(k.key, body.key)]
+    if not alike:
+        return None
+    # The most specific name of the body decides between two that both begin it.
+    best = max(alike, key=lambda k: (len(k.key.split()), -k.id))
+    _add_body(session, bodies, section_id, best.series_id, body)
+    return best.series_id
+
+
+def _add_body(
+    session: Session, bodies: list[SeriesBody], section_id: int, series_id: int, body: Body
+) -> None:
+    row = SeriesBody(
+        section_id=section_id, series_id=series_id, key=body.key, is_named=body.is_named
+    )
+    session.add(row)
+    session.flush()
+    bodies.append(row)
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A listed event of a series, in the note's order."""
+
+    event_id: int
+    uid: str
+    number: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesRhythm:
+    id: int
+    section_id: int
+    name: str
+    members: tuple[Member, ...]
+    rhythm: Rhythm
+
+    @property
+    def meetings(self) -> int:
+        """How many meetings the series has had or lists: its events, or its highest number."""
+        return max([len(self.members), *(m.number or 0 for m in self.members)])
+
+
+def series_rhythms(
+    session: Session,
+    *,
+    today: dt.date,
+    settings: RhythmSettings | None = None,
+    section_ids: Iterable[int] | None = None,
+) -> list[SeriesRhythm]:
+    """Every series with listed events, with its rhythm as of ``today``, in the note's order.
+
+    Two queries whatever the number of series: the members and their first windows.
+    """
+    query = (
+        select(
+            Series.id,
+            Series.section_id,
+            Series.name,
+            Event.id.label("event_id"),
+            Event.uid,
+            SeriesMember.meeting_number,
+            Event.status,
+            Event.precision,
+            Occurrence.start,
+            Occurrence.end,
+        )
+        .join(SeriesMember, SeriesMember.series_id == Series.id)
+        .join(Event, Event.id == SeriesMember.event_id)
+        .join(Section, Series.section_id == Section.id)
+        .outerjoin(Occurrence, Occurrence.event_id == Event.id)
+        .where(Event.is_removed.is_(False))
+        .order_by(Section.position, Series.id, Event.position, Event.id, Occurrence.start)
+    )
+    if section_ids is not None:
+        query = query.where(Series.section_id.in_(list(section_ids)))
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    names: dict[int, tuple[int, str]] = {}
+    for row in session.execute(query):
+        members = grouped[row.id]
+        names[row.id] = (row.section_id, row.name)
+        if members and members[-1].event_id == row.event_id:
+            continue  # a later window of the same event: the first one counts
+        members.append(row)
+    result = []
+    for series_id, rows in grouped.items():
+        meetings = [
+            Meeting(
+                r.status,
+                r.precision,
+                Window(r.start, r.end) if r.start is not None else None,
+                r.meeting_number,
+            )
+            for r in rows
+        ]
+        section_id, name = names[series_id]
+        result.append(
+            SeriesRhythm(
+                series_id,
+                section_id,
+                name,
+                tuple(Member(r.event_id, r.uid, r.meeting_number) for r in rows),
+                rhythm(meetings, today=today, settings=settings),
+            )
+        )
+    return result
+
+
+__all__ = [
+    "Member",
+    "Series",
+    "SeriesBody",
+    "SeriesChange",
+    "SeriesMember",
+    "SeriesRevision",
+    "SeriesRhythm",
+    "place_events",
+    "series_rhythms",
+]
