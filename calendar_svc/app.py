@@ -71,6 +71,7 @@ def create_app(
         cache_size=feeds.cache_size,
         cache_bytes=feeds.cache_bytes,
         past_days_choices=feeds.past_days_choices,
+        rhythm=settings.series,
     )
     secret = _secret_key(settings, Path(app.instance_path))
     readers, writers = sessions or (
@@ -164,7 +165,9 @@ def _notification_config(
             context=MailContext(
                 base_url=settings.base_url, sender=settings.mail_from, secret=secret
             ),
-            policy=ReminderPolicy(overdue_horizon_days=reminders.overdue_horizon_days),
+            policy=ReminderPolicy(
+                overdue_horizon_days=reminders.overdue_horizon_days, rhythm=settings.series
+            ),
             retry=RetryPolicy(
                 max_attempts=reminders.max_attempts,
                 retry=dt.timedelta(minutes=reminders.retry_minutes),

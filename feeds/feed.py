@@ -20,13 +20,15 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from feeds.expected import expected_markers
 from feeds.ics import CalendarMeta, IcsOptions, build_calendar
 from feeds.scopes import FeedQuery, Scope, feed_entries, latest_import
 from models import Confidence, data_version
+from models.rhythm import RhythmSettings
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 #: The largest ``past_days`` a URL or the configuration may give (a century).
@@ -54,6 +56,8 @@ class FeedSettings:
     #: The horizons a URL's ``past_days`` is rounded up to, ascending; a
     #: larger one keeps every past occurrence.
     past_days_choices: tuple[int, ...]
+    #: How the expected windows of series are worked out (``?expected=1``).
+    rhythm: RhythmSettings = field(default_factory=RhythmSettings)
 
 
 @dataclass(frozen=True)
@@ -139,11 +143,11 @@ def normal_query(query: FeedQuery, settings: FeedSettings) -> FeedQuery:
 
     >>> settings = FeedSettings(dt.timedelta(hours=6), True, 30, 90, 8, 10**6, (0, 7, 30))
     >>> normal_query(FeedQuery(frozenset(Confidence), 12), settings)
-    FeedQuery(confidences=None, past_days=30)
+    FeedQuery(confidences=None, past_days=30, expected=False)
     >>> normal_query(FeedQuery(frozenset(), None), settings)
-    FeedQuery(confidences=None, past_days=90)
+    FeedQuery(confidences=None, past_days=90, expected=False)
     >>> normal_query(FeedQuery(frozenset({Confidence.FIRM}), 400), settings)
-    FeedQuery(confidences=frozenset({<Confidence.FIRM: 'firm'>}), past_days=None)
+    FeedQuery(confidences=frozenset({<Confidence.FIRM: 'firm'>}), past_days=None, expected=False)
     """
     confidences = query.confidences
     if not confidences or confidences >= _ALL_CONFIDENCES:
@@ -152,7 +156,7 @@ def normal_query(query: FeedQuery, settings: FeedSettings) -> FeedQuery:
         past_days = settings.past_days
     else:
         past_days = round_past_days(query.past_days, settings.past_days_choices)
-    return FeedQuery(confidences, past_days)
+    return FeedQuery(confidences, past_days, query.expected)
 
 
 def cached_feed(
@@ -176,6 +180,7 @@ def _cache_key(scope: Scope, query: FeedQuery, today: dt.date, version: str) -> 
         # the key of no filter, and its empty feed was served for the full one.
         None if query.confidences is None else tuple(sorted(query.confidences)),
         query.past_days,
+        query.expected,
         today,
         version,
     )
@@ -213,7 +218,16 @@ def render_feed(
             " marked tbc or shown as a window are not firm."
         ),
     )
-    body = build_calendar(meta, entries, IcsOptions(settings.refresh, settings.coarse_as_marker))
+    markers = (
+        expected_markers(
+            session, scope, today=today, settings=settings.rhythm, past_days=query.past_days
+        )
+        if query.expected
+        else []
+    )
+    body = build_calendar(
+        meta, entries, IcsOptions(settings.refresh, settings.coarse_as_marker), markers
+    )
     # Whatever can change the bytes moves Last-Modified forward: an import (also
     # of removals), an edit of an event in the feed, and the day (cancelled
     # events and the past_days horizon drop out as days pass).

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 from icalendar import STATUS, TRANSP, Calendar, Event, vDuration
 
+from feeds.expected import ExpectedMarker
 from feeds.scopes import FeedEntry
 from models import CATEGORY_LABELS, Confidence, Precision, Status, confidence_of
 from models.tag import tags
@@ -89,8 +90,14 @@ def exclusive_end(last_day: dt.date) -> dt.date:
     return last_day + dt.timedelta(days=1)
 
 
-def build_calendar(meta: CalendarMeta, entries: Iterable[FeedEntry], options: IcsOptions) -> bytes:
-    """The VCALENDAR of a feed, as bytes (UTF-8, CRLF, folded lines).
+def build_calendar(
+    meta: CalendarMeta,
+    entries: Iterable[FeedEntry],
+    options: IcsOptions,
+    markers: Iterable[ExpectedMarker] = (),
+) -> bytes:
+    """The VCALENDAR of a feed, as bytes (UTF-8, CRLF, folded lines): its entries, then
+    the expected windows of series (``markers``) when the subscriber asked for them.
 
     Entries whose window lies outside :data:`models.window.BOUNDS` are left out.
     """
@@ -112,6 +119,9 @@ def build_calendar(meta: CalendarMeta, entries: Iterable[FeedEntry], options: Ic
     for entry in entries:
         if in_bounds(entry.start, entry.end):
             calendar.add_component(_event(entry, options))
+    for marker in markers:
+        if in_bounds(marker.window.start, marker.window.end):
+            calendar.add_component(_marker(marker))
     ical: bytes = calendar.to_ical()  # not annotated in icalendar
     return ical
 
@@ -168,6 +178,33 @@ def _event(entry: FeedEntry, options: IcsOptions) -> Event:
         transparency=transparency,
     )
     event.add("x-microsoft-cdo-busystatus", busy)
+    event.add("x-microsoft-cdo-alldayevent", "TRUE")
+    return event
+
+
+def _marker(marker: ExpectedMarker) -> Event:
+    """An expected window: all-day, transparent and free, and plainly not from the note."""
+    # Stamped with the last meeting held: the window only moves when that does.
+    stamp = dt.datetime.combine(marker.last_held, dt.time(), tzinfo=dt.UTC)
+    last_met = format_window(Window(marker.last_held, marker.last_held), Precision.DAY)
+    event = Event.new(
+        uid=f"series-{marker.series_id}-expected",
+        stamp=stamp,
+        last_modified=stamp,
+        sequence=marker.meetings,
+        start=marker.window.start,
+        end=exclusive_end(marker.window.end),
+        summary=shorten(f"(expected by rhythm) {marker.name} ({marker.section})", MAX_SUMMARY),
+        description=(
+            "Not in the note: no next meeting is listed. This window is where the"
+            f" series' own rhythm puts it: it meets every {marker.median_interval_days} days"
+            f" (median) and last met on {last_met}."
+        ),
+        categories=["Expected by rhythm", marker.section],
+        status=STATUS.TENTATIVE,
+        transparency=TRANSP.TRANSPARENT,
+    )
+    event.add("x-microsoft-cdo-busystatus", "FREE")
     event.add("x-microsoft-cdo-alldayevent", "TRUE")
     return event
 

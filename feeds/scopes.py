@@ -58,6 +58,8 @@ class FeedQuery:
     confidences: frozenset[Confidence] | None = None
     #: Leave out occurrences that ended more than this many days ago; None keeps all.
     past_days: int | None = None
+    #: Add the expected windows of series (``feeds.expected``): the subscriber opted in.
+    expected: bool = False
 
 
 @dataclass(frozen=True)

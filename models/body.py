@@ -116,6 +116,9 @@ _BODY_NOUNS = frozenset(
 _FILLER = frozenset(["eu", "the", "of", "meeting", "meetings", "vtc"])
 #: "EU – Cabo Verde" is "EU-Cabo Verde" (a spaced dash ends an other body's name).
 _EU_DASH = re.compile(r"\bEU\s*[–—-]\s*")
+#: Abbreviations a name is compared by in full: "JHA Ministerial" and "Justice
+#: and Home Affairs Ministerial Forum" are one body.
+_SPELLED_OUT = {"jha": ("justice", "and", "home", "affairs")}
 _NOT_NAME = re.compile(r"\(\s*vtc\s*\)|\bwritten\s+exchange\b", re.IGNORECASE)
 
 
@@ -203,11 +206,14 @@ def key_words(name: str, section_name: str = "") -> list[str]:
     ['ministerial']
     >>> key_words("Sarajevo Migration Dialogue (VTC)")
     ['sarajevo', 'migration', 'dialogue']
+    >>> key_words("EU-WB JHA Ministerial")
+    ['justice', 'and', 'home', 'affairs', 'ministerial']
     """
     skip = _FILLER | set(_words(section_name))
-    return [
-        w for w in _words(_NOT_NAME.sub(" ", name)) if w not in skip and not w.startswith("eu-")
+    words = [
+        w for part in _words(_NOT_NAME.sub(" ", name)) for w in _SPELLED_OUT.get(part, (part,))
     ]
+    return [w for w in words if w not in skip and not w.startswith("eu-")]
 
 
 def same_body(key: str, other: str) -> bool:

@@ -36,6 +36,9 @@ class Rule(StrEnum):
     UPDATE = "update"
     #: The weekly digest (due date: the Monday of its week).
     DIGEST = "digest"
+    #: A series of meetings turned late or stalled (docs/series.md; due date: the
+    #: day it did; occurrence key "series-<id>-<state>").
+    SERIES = "series"
 
 
 class LedgerState(StrEnum):
@@ -57,7 +60,8 @@ class LedgerEntry(Base):
 
     id: Mapped[intpk]
     #: "<event uid>-<occurrence position>" for a reminder, "<event uid>" for an
-    #: update, "" for a digest: never NULL, so the unique key holds on every row.
+    #: update, "series-<id>-<state>" for a series, "" for a digest: never NULL,
+    #: so the unique key holds on every row.
     occurrence_key: Mapped[str] = mapped_column(String(100))
     rule: Mapped[Rule] = mapped_column(str_enum(Rule, "rule"))
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))

@@ -121,6 +121,23 @@ def rhythm(
     return result(SeriesState.STALLED, expected)
 
 
+def state_since(rhythm: Rhythm) -> dt.date | None:
+    """The day a late or stalled series turned so; None in the other states.
+
+    >>> r = Rhythm(SeriesState.LATE, 400, 0, Window(dt.date(2021, 9, 14), dt.date(2022, 4, 2)),
+    ...            None, ())
+    >>> state_since(r)
+    datetime.date(2022, 4, 3)
+    """
+    if rhythm.expected is None or rhythm.median_interval_days is None:
+        return None
+    if rhythm.state is SeriesState.LATE:
+        return rhythm.expected.end + dt.timedelta(days=1)
+    if rhythm.state is SeriesState.STALLED:
+        return rhythm.expected.end + dt.timedelta(days=rhythm.median_interval_days)
+    return None
+
+
 def meeting_date(precision: Precision, window: Window) -> dt.date:
     """The date a held meeting counts at: its start for a day or days, else the middle.
 
@@ -160,4 +177,13 @@ def _gaps(numbers: Iterable[int | None]) -> tuple[int, ...]:
     return tuple(n for n in range(min(known), max(known)) if n not in known)
 
 
-__all__ = ["OVERDUE_STATES", "Meeting", "Rhythm", "RhythmSettings", "SeriesState", "rhythm"]
+__all__ = [
+    "OVERDUE_STATES",
+    "Meeting",
+    "Rhythm",
+    "RhythmSettings",
+    "SeriesState",
+    "meeting_date",
+    "rhythm",
+    "state_since",
+]

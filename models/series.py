@@ -12,7 +12,7 @@ as of a date (:mod:`models.rhythm`).
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.body import Body, body_of, same_body
 from models.db import Base, intpk, str_enum
-from models.event import Event
+from models.event import Category, Event
 from models.occurrence import Occurrence
 from models.rhythm import Meeting, Rhythm, RhythmSettings, rhythm
 from models.section import Section
@@ -237,6 +237,9 @@ class SeriesRhythm:
     id: int
     section_id: int
     name: str
+    #: The category most of its events have (the latest one's on a tie): what a
+    #: subscriber's categories are compared with.
+    category: Category
     members: tuple[Member, ...]
     rhythm: Rhythm
 
@@ -267,6 +270,7 @@ def series_rhythms(
             SeriesMember.meeting_number,
             Event.status,
             Event.precision,
+            Event.category,
             Occurrence.start,
             Occurrence.end,
         )
@@ -299,11 +303,13 @@ def series_rhythms(
             for r in rows
         ]
         section_id, name = names[series_id]
+        categories = Counter(r.category for r in rows)
         result.append(
             SeriesRhythm(
                 series_id,
                 section_id,
                 name,
+                max(reversed([r.category for r in rows]), key=categories.__getitem__),
                 tuple(Member(r.event_id, r.uid, r.meeting_number) for r in rows),
                 rhythm(meetings, today=today, settings=settings),
             )

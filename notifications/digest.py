@@ -8,7 +8,10 @@
 - changed: every change to a followed event since the subscriber's last
   digest (a week, for the first one), including those a new version of the
   note brought, by the event's date. Events created by the very first import
-  are not "changes".
+  are not "changes";
+- late or stalled dialogues: series of meetings of the followed sections
+  whose body should have met by its own rhythm and has not
+  (``docs/series.md``), in the note's order.
 
 The week of a digest is its Monday in the digest's time zone: one digest per
 subscriber and week, whatever day it is sent.
@@ -19,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from itertools import groupby
@@ -44,9 +47,12 @@ from models import (
     Rule,
     Section,
     Subscriber,
+    followed_sections,
     scope_condition,
 )
 from models.agenda import build_agenda
+from models.rhythm import OVERDUE_STATES
+from models.series import SeriesRhythm, series_rhythms
 from notifications.messages import (
     TEMPLATES,
     MailContext,
@@ -95,6 +101,35 @@ class Digest:
     awaiting: list[Occurrence]
     overdue: list[Occurrence]
     changes: list[Change]
+    dialogues: list[Dialogue]
+
+
+class Dialogue(NamedTuple):
+    """A late or stalled series, with the name of its section."""
+
+    section: str
+    series: SeriesRhythm
+
+
+def late_dialogues(
+    session: Session,
+    *,
+    today: dt.date,
+    policy: ReminderPolicy,
+    sections: Iterable[int] | None = None,
+    categories: Collection[Category] | None = None,
+) -> list[Dialogue]:
+    """The late or stalled series of ``sections`` (all when None) whose category is one of
+    ``categories`` (any when None), in the note's order."""
+    names: dict[int, str] = dict(session.execute(select(Section.id, Section.name)).all())
+    return [
+        Dialogue(names[series.section_id], series)
+        for series in series_rhythms(
+            session, today=today, settings=policy.rhythm, section_ids=sections
+        )
+        if series.rhythm.state in OVERDUE_STATES
+        and (not categories or series.category in categories)
+    ]
 
 
 def week_of(now: dt.datetime, timezone: str) -> dt.date:
@@ -133,6 +168,19 @@ def build_digest(
     # reader sees what comes first, first.
     by_section.sort(key=lambda items: (items[0].start, items[0].event.section.position))
     upcoming = [(items[0].event.section.name, items) for items in by_section]
+    followed = followed_sections().subquery("followed")
+    sections: Sequence[int] | None = None
+    if not subscriber.is_following_everything:
+        sections = session.scalars(
+            select(followed.c.section_id).where(followed.c.subscriber_id == subscriber.id)
+        ).all()
+    dialogues = late_dialogues(
+        session,
+        today=today,
+        policy=policy,
+        sections=sections,
+        categories={c.category for c in subscriber.categories},
+    )
     return Digest(
         subscriber=subscriber,
         week_of=week_of(now, schedule.timezone),
@@ -141,6 +189,7 @@ def build_digest(
         awaiting=agenda.awaiting,
         overdue=agenda.overdue,
         changes=_changes(session, subscriber, now=now),
+        dialogues=dialogues,
     )
 
 
@@ -257,11 +306,14 @@ class _Renderer:
         self._html = vars(TEMPLATES.get_template("digest_items.html").make_module(values))
         self._shells = (TEMPLATES.get_template("digest.txt"), TEMPLATES.get_template("digest.html"))
 
-    def item(self, kind: str, value: Occurrence | Change) -> _Rendered:
-        """An ``upcoming``, ``awaiting`` or ``overdue`` occurrence, or a ``change``."""
+    def item(self, kind: str, value: Occurrence | Change | Dialogue) -> _Rendered:
+        """An ``upcoming``, ``awaiting`` or ``overdue`` occurrence, a ``change`` or a
+        ``dialogue``."""
         return _Rendered(self._text[kind](value), _markup(self._html[kind](value)))
 
-    def listing(self, kind: str, values: Sequence[Occurrence] | Sequence[Change]) -> _Part:
+    def listing(
+        self, kind: str, values: Sequence[Occurrence] | Sequence[Change] | Sequence[Dialogue]
+    ) -> _Part:
         return _listing([self.item(kind, v) for v in values])
 
     def section(self, name: str, items: _Part) -> _Part:
@@ -281,6 +333,7 @@ class _Renderer:
         awaiting: _Part,
         overdue: _Part,
         changes: _Part,
+        dialogues: _Part,
     ) -> tuple[str, str, str]:
         """Subject, plain text and HTML of a digest made of rendered lists."""
         subject = (
@@ -298,6 +351,7 @@ class _Renderer:
             "awaiting": awaiting,
             "overdue": overdue,
             "changes": changes,
+            "dialogues": dialogues,
         }
         text, html = self._shells
         return (
@@ -322,6 +376,7 @@ def render_digest(digest: Digest, *, context: MailContext) -> tuple[str, str, st
         awaiting=renderer.listing("awaiting", digest.awaiting),
         overdue=renderer.listing("overdue", digest.overdue),
         changes=renderer.listing("change", digest.changes),
+        dialogues=renderer.listing("dialogue", digest.dialogues),
     )
 
 
@@ -438,6 +493,10 @@ class DigestBuilder:
         self._read_agenda(session, max((lead for lead, _ in wanting), default=0))
         week_ago = now - dt.timedelta(days=7)
         self._read_changes(session, min([week_ago, *(last for _, last in wanting if last)]))
+        self._dialogues = [
+            (d, self._renderer.item("dialogue", d))
+            for d in late_dialogues(session, today=self.today, policy=policy)
+        ]
 
     def since(self, subscriber: Subscriber) -> dt.datetime:
         """:func:`digest_since`, as of when the pass began."""
@@ -458,6 +517,7 @@ class DigestBuilder:
             awaiting=[i.occurrence for i in agenda.awaiting],
             overdue=[i.occurrence for i in agenda.overdue],
             changes=[r.change for r in changes],
+            dialogues=[d for d, _ in self._picked_dialogues(subscriber)],
         )
 
     def render(
@@ -474,7 +534,17 @@ class DigestBuilder:
             awaiting=_listing([i.rendered for i in agenda.awaiting]),
             overdue=_listing([i.rendered for i in agenda.overdue]),
             changes=_listing([r.rendered for r in changes]),
+            dialogues=_listing([r for _, r in self._picked_dialogues(subscriber)]),
         )
+
+    def _picked_dialogues(self, subscriber: Subscriber) -> list[tuple[Dialogue, _Rendered]]:
+        sections, categories = self._scope(subscriber)
+        return [
+            (d, rendered)
+            for d, rendered in self._dialogues
+            if (sections is None or d.series.section_id in sections)
+            and (categories is None or d.series.category in categories)
+        ]
 
     def _scope(self, subscriber: Subscriber) -> Scope:
         """The scope of :func:`models.scope_condition`, as section ids and categories."""

@@ -45,7 +45,7 @@ from notifications.ledger import (
     reminder_rows,
 )
 from notifications.mail import DeliveryFailed, Mailer, SmtpMailer
-from notifications.messages import compose_reminder
+from notifications.messages import compose_reminder, compose_series
 from notifications.rules import DueReminder, due_reminders
 
 
@@ -143,6 +143,14 @@ def deliver(
                     context=settings.context,
                 )
                 message = compose_digest(session, entry, digests=digests)
+            elif entry.rule is Rule.SERIES:
+                message = compose_series(
+                    session,
+                    entry,
+                    now=now,
+                    context=settings.context,
+                    rhythm=settings.policy.rhythm,
+                )
             else:
                 message = compose_reminder(session, entry, now=now, context=settings.context)
         if isinstance(message, str):

@@ -1,4 +1,5 @@
-"""Composing reminder and update mails from a ledger row and the event as it stands.
+"""Composing reminder and update mails from a ledger row and the event as it stands,
+and the mail that a series of meetings turned late or stalled (``docs/series.md``).
 
 A mail is built when it is sent, not when it became due, so it says what is
 true then; a row whose reason has gone (event removed, cancelled, started,
@@ -38,6 +39,8 @@ from models import (
     Subscriber,
     current_feed_token,
 )
+from models.rhythm import RhythmSettings
+from models.series import Series, series_rhythms
 from models.subscriber import unsubscribe_token
 from models.text import one_line, readable
 from models.window import Window, format_window
@@ -219,6 +222,58 @@ def compose_reminder(
         event=event,
         occurrence=occurrence,
         changes=[],
+    )
+
+
+def compose_series(
+    session: Session,
+    entry: LedgerEntry,
+    *,
+    now: dt.datetime,
+    context: MailContext,
+    rhythm: RhythmSettings,
+) -> EmailMessage | str:
+    """The mail that a series turned late or stalled, or why it is no longer worth sending."""
+    _, series_id, state = entry.occurrence_key.split("-", 2)
+    series = session.get(Series, int(series_id))
+    if series is None:
+        return "the series no longer exists"
+    today = now.date()
+    current = next(
+        (
+            s
+            for s in series_rhythms(
+                session, today=today, settings=rhythm, section_ids=[series.section_id]
+            )
+            if s.id == series.id
+        ),
+        None,
+    )
+    if current is None:
+        return "the series lists no meetings"
+    if current.rhythm.state.value != state:
+        return f"the series is {current.rhythm.state.value.replace('_', ' ')} now"
+    facts = current.rhythm
+    name = f"{series.section.name}: {series.name}"
+    subject = f"{'Stalled' if state == 'stalled' else 'Late'}: {name}"
+    last = day_text(facts.last_held) if facts.last_held else "never"
+    headline = (
+        f"{name} has not met since {last}, and the note lists no next meeting."
+        f" By its rhythm it was expected by {day_text(facts.expected.end)}."
+        if facts.expected
+        else f"{name} is {state}."
+    )
+    return _message(
+        session,
+        entry,
+        subject=subject,
+        template="series",
+        now=now,
+        context=context,
+        headline=headline,
+        series=series,
+        rhythm=facts,
+        series_url=f"{context.base_url}/series/{series.id}",
     )
 
 

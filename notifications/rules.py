@@ -12,7 +12,9 @@ backlog:
   ended with no confirmed date, within the horizon (an approximate window its
   note already reported as past is not overdue: ``models.agenda``);
 - an update when an event the subscriber was reminded of has since been
-  moved, confirmed, cancelled or postponed.
+  moved, confirmed, cancelled or postponed;
+- a series of meetings of a followed section that turned late, and again when
+  it stalls (``docs/series.md``), from the day it did, within the horizon.
 
 The ledger's unique key (occurrence, rule, recipient, due date) turns "due"
 into "sent at most once": these functions only say what is due.
@@ -39,8 +41,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -65,6 +68,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from models import (
+    Category,
     DocumentVersion,
     Event,
     EventRevision,
@@ -80,6 +84,8 @@ from models import (
     in_categories,
 )
 from models.agenda import is_vague, reported_as_past
+from models.rhythm import RhythmSettings, state_since
+from models.series import SeriesRhythm, series_rhythms
 
 #: Changes that warrant telling someone who was reminded of the event.
 UPDATE_LABELS = frozenset(
@@ -99,8 +105,10 @@ UPDATE_LABELS = frozenset(
 
 @dataclass(frozen=True)
 class ReminderPolicy:
-    #: "Overdue tbc" only for windows that ended within this many days.
+    #: "Overdue tbc" (and a series turning late) only within this many days.
     overdue_horizon_days: int = 90
+    #: How a series' rhythm and state are worked out.
+    rhythm: RhythmSettings = field(default_factory=RhythmSettings)
 
 
 class DueReminder(NamedTuple):
@@ -111,11 +119,12 @@ class DueReminder(NamedTuple):
     recipient: str
     rule: Rule
     due_date: dt.date
-    event_id: int
-    #: "<uid>-<position>" for a stage, "<uid>" for an update.
+    #: The event it is about (None for a series).
+    event_id: int | None
+    #: "<uid>-<position>" for a stage, "<uid>" for an update, "series-<id>-<state>".
     occurrence_key: str
     position: int | None
-    revision: int
+    revision: int | None
 
 
 def due_reminders(
@@ -124,7 +133,12 @@ def due_reminders(
     """Every reminder due as of ``now``: at most one per subscriber and occurrence."""
     today = now.date()
     with _no_cycle_collection():
-        return [*_firm(session, today), *_windows(session, today, policy), *_updates(session)]
+        return [
+            *_firm(session, today),
+            *_windows(session, today, policy),
+            *_updates(session),
+            *_series(session, today, policy),
+        ]
 
 
 @contextlib.contextmanager
@@ -503,3 +517,43 @@ def _updates(session: Session) -> list[DueReminder]:
         DueReminder(sid, email, Rule.UPDATE, changed_at.date(), eid, uid, None, revision)
         for (sid, eid), (email, uid, revision, changed_at) in latest.items()
     ]
+
+
+def _series(session: Session, today: dt.date, policy: ReminderPolicy) -> list[DueReminder]:
+    """A reminder per series that turned late or stalled within the horizon, for the
+    subscribers of its section whose categories (if they chose any) hold its own."""
+    horizon = today - dt.timedelta(days=policy.overdue_horizon_days)
+    turned = [
+        (series, day)
+        for series in series_rhythms(session, today=today, settings=policy.rhythm)
+        if (day := state_since(series.rhythm)) is not None and day >= horizon
+    ]
+    if not turned:
+        return []
+    followed = followed_sections().subquery("followed")
+    followers: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for row in session.execute(
+        select(followed.c.subscriber_id, Subscriber.email, followed.c.section_id)
+        .join(Subscriber, Subscriber.id == followed.c.subscriber_id)
+        .where(
+            Subscriber.wants_reminders,
+            followed.c.section_id.in_({series.section_id for series, _ in turned}),
+        )
+    ):
+        followers[row.section_id].append((row.subscriber_id, row.email))
+    chosen: dict[int, set[Category]] = defaultdict(set)
+    for sid, category in session.execute(
+        select(SubscriberCategory.subscriber_id, SubscriberCategory.category)
+    ):
+        chosen[sid].add(category)
+    return [
+        DueReminder(sid, email, Rule.SERIES, day, None, series_key(series), None, None)
+        for series, day in turned
+        for sid, email in followers[series.section_id]
+        if not chosen[sid] or series.category in chosen[sid]
+    ]
+
+
+def series_key(series: SeriesRhythm) -> str:
+    """The ledger's occurrence key of a series' state: once per series and state."""
+    return f"series-{series.id}-{series.rhythm.state.value}"

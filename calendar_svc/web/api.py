@@ -1,4 +1,5 @@
-"""The JSON API under ``/api/v1/``: events (with the dashboard's filters) and sections.
+"""The JSON API under ``/api/v1/``: events (with the dashboard's filters), sections and
+series (recurring bodies and their rhythm, ``docs/series.md``).
 
 Read-only. A caller is a signed-in user (the session cookie) or presents an
 API token (``Authorization: Bearer ...``, made with ``calendar-svc users
@@ -20,10 +21,11 @@ from werkzeug.exceptions import HTTPException
 from calendar_svc.events.export import count_events, event_records
 from calendar_svc.events.filters import EventFilter, FilterError
 from calendar_svc.events.history import revisions_of
-from calendar_svc.extensions import get_session, request_now
+from calendar_svc.events.series import parse_states, series_listing, series_record
+from calendar_svc.extensions import get_session, request_now, services
 from calendar_svc.users import user_for_api_token
 from calendar_svc.web.openapi import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, openapi_document
-from models import Event, EventRevision, listed_event_counts, sections_in_order
+from models import Event, EventRevision, listed_event_counts, section_by_key, sections_in_order
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -128,6 +130,28 @@ def sections() -> ResponseReturnValue:
             for s in sections_in_order(session)
         ]
     )
+
+
+@blueprint.get("/series")
+def series() -> ResponseReturnValue:
+    session, today = get_session(), request_now().date()
+    key = request.args.get("section")
+    section = section_by_key(session, key) if key is not None else None
+    if key is not None and section is None:
+        raise ApiError(400, f"no section {key[:80]!r}")
+    try:
+        states = parse_states(request.args.get("state", ""))
+    except ValueError as exc:
+        raise ApiError(400, str(exc)) from None
+    listing = series_listing(
+        session,
+        today=today,
+        settings=services().settings.series,
+        sections=[section] if section else [],
+        states=states,
+        everything=_boolean("all"),
+    )
+    return jsonify(today=today.isoformat(), series=[series_record(s) for s in listing])
 
 
 def _revision(revision: EventRevision) -> dict[str, Any]:

@@ -87,7 +87,10 @@ def _query() -> FeedQuery:
         abort(400, "confidence takes firm, approximate, tentative, off; past_days a number")
     if days is not None and not 0 <= days <= MAX_PAST_DAYS:
         abort(400, f"past_days must be between 0 and {MAX_PAST_DAYS}")
-    return FeedQuery(confidences, days)
+    expected = request.args.get("expected", "0")
+    if expected not in ("0", "1"):
+        abort(400, "expected takes 1 (add the windows series are expected in) or 0")
+    return FeedQuery(confidences, days, expected == "1")
 
 
 def _feed(access: FeedAccess, name: tuple[object, ...], make: Callable[[], Scope]) -> Response:

@@ -22,6 +22,7 @@ from models import (
     Status,
     slug,
 )
+from models.rhythm import SeriesState
 
 DATE = {"type": "string", "format": "date"}
 #: Text without control characters (ECMA-262 pattern, as JSON Schema has them).
@@ -108,6 +109,62 @@ EVENT_PROPERTIES: dict[str, Any] = {
 }
 
 
+SERIES: dict[str, Any] = {
+    "type": "object",
+    "required": [
+        "id",
+        "section_slug",
+        "section",
+        "name",
+        "events",
+        "meetings",
+        "median_interval_days",
+        "spread_days",
+        "last_held",
+        "expected",
+        "state",
+        "sequence_gaps",
+    ],
+    "properties": {
+        "id": {"type": "integer", "minimum": 1},
+        "section_slug": {"type": "string"},
+        "section": {"type": "string"},
+        "name": {"type": "string"},
+        "events": {
+            "type": "array",
+            "description": "The series' listed events in the note's order.",
+            "items": {
+                "type": "object",
+                "required": ["uid", "sequence"],
+                "properties": {
+                    "uid": {"type": "string"},
+                    "sequence": {
+                        "type": ["integer", "null"],
+                        "description": "The ordinal the title gives the meeting.",
+                    },
+                },
+            },
+        },
+        "meetings": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "Events listed, or the highest sequence number if higher.",
+        },
+        "median_interval_days": {"type": ["integer", "null"]},
+        "spread_days": {"type": ["integer", "null"]},
+        "last_held": {**DATE, "type": ["string", "null"]},
+        "expected": {
+            "type": ["object", "null"],
+            "description": "The window the next meeting is expected in; null when listed.",
+            "required": ["start", "end"],
+            "properties": {"start": DATE, "end": DATE},
+        },
+        "state": _enum(SeriesState),
+        "sequence_gaps": {"type": "array", "items": {"type": "integer"}},
+    },
+}
+
+
 def openapi_document(section_slugs: list[str]) -> dict[str, Any]:
     """The document, with ``section_slugs`` as the values of ``section`` (none: any text).
 
@@ -189,6 +246,39 @@ def openapi_document(section_slugs: list[str]) -> dict[str, Any]:
                         "400": _error(f"The uid: {CONTROL_CHARACTER}."),
                         "401": UNAUTHORISED,
                         "404": _error("No such event."),
+                    },
+                }
+            },
+            "/api/v1/series": {
+                "get": {
+                    "operationId": "listSeries",
+                    "summary": "Recurring bodies with their rhythm and state as of today",
+                    "description": (
+                        "Each series is the meetings of one body within one section; its"
+                        " state says whether a next meeting is listed, due, late or stalled"
+                        " by the body's own rhythm (docs/series.md)."
+                    ),
+                    "parameters": [
+                        _query("section", section, "A section's slug (ISO codes work too)."),
+                        _query(
+                            "state",
+                            TEXT,
+                            "Only these states, separated by commas: "
+                            + ", ".join(s.value for s in SeriesState)
+                            + ".",
+                        ),
+                        _query(
+                            "all",
+                            {"type": "boolean"},
+                            "Also series of a single meeting (default false).",
+                        ),
+                    ],
+                    "responses": {
+                        "200": _ok("The series, in the note's order.", "SeriesList"),
+                        "400": _error(
+                            f"No such section or state, a bad flag, or {CONTROL_CHARACTER}."
+                        ),
+                        "401": UNAUTHORISED,
                     },
                 }
             },
@@ -282,6 +372,18 @@ def openapi_document(section_slugs: list[str]) -> dict[str, Any]:
                         "group": _enum(Group),
                         "iso_code": {"type": ["string", "null"]},
                         "events": {"type": "integer", "minimum": 0},
+                    },
+                },
+                "Series": SERIES,
+                "SeriesList": {
+                    "type": "object",
+                    "required": ["today", "series"],
+                    "properties": {
+                        "today": DATE,
+                        "series": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Series"},
+                        },
                     },
                 },
                 "SectionList": {

@@ -383,6 +383,51 @@ def test_agenda_prints_the_three_lists(imported: Run) -> None:
     assert "Q1/Q2 2024 (tbc)" in result.stdout
 
 
+def test_series_lists_the_late_and_stalled_dialogues(imported: Run) -> None:
+    # docs/series.md's example: the EU-Moldova JRC, 10th in October 2019, 11th
+    # in November 2020, nothing since; its JLS Sub-committee last met on
+    # 20 October 2022 and was expected by 29 January 2024.
+    result = imported(
+        "series", "--section", "moldova", "--state", "late,stalled", "--now", "2024-02-06"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "Series as of 6 February 2024: 2",
+        "",
+        "Republic of Moldova",
+        "  stalled    Joint Readmission Committee  (11 meetings; every 400 days;"
+        " last 2020-11-18; expected 2021-09-14..2022-04-02)",
+        "  late       Justice, Freedom and Security Sub-committee  (4 meetings; every 373 days;"
+        " last 2022-10-20; expected 2023-07-27..2024-01-29)",
+    ]
+    listed = json.loads(imported("series", "--format", "json", "--now", "2024-02-06").stdout)
+    serbia = [s for s in listed if s["section_slug"] == "serbia"]
+    assert {s["name"]: s["state"] for s in serbia} == {
+        "Justice, Freedom and Security Sub-committee": "scheduled",
+        "Joint Readmission Committee": "scheduled",
+    }
+    assert set(listed[0]) == {
+        "id",
+        "section_slug",
+        "section",
+        "name",
+        "events",
+        "meetings",
+        "median_interval_days",
+        "spread_days",
+        "last_held",
+        "expected",
+        "state",
+        "sequence_gaps",
+    }
+
+
+def test_series_refuses_an_unknown_state(imported: Run) -> None:
+    result = imported("series", "--state", "overdue")
+    assert result.returncode == 2
+    assert "Invalid value for --state: no series state 'overdue'" in result.stderr
+
+
 def test_check_reports_database_and_migrations(run: Run) -> None:
     pending = run("check")
     assert pending.returncode == 1

@@ -291,3 +291,38 @@ def test_hostile_text_survives_every_reader(
     strict = IcsCalendarStream.calendar_from_ics(path.read_text(encoding="utf-8"))
     assert {e.uid: e.summary for e in strict.events} == expected
     assert {e.uid: e.location for e in strict.events} == expected
+
+
+def test_icaljs_reads_the_expected_windows_a_subscriber_opts_into(
+    live_site: FeedSite, tmp_path: Path, icaljs: Callable[..., dict[str, Any]]
+) -> None:
+    # As of 6 February 2024, four Moldovan series list no next meeting and have a
+    # rhythm (docs/series.md): the JRC (expected 14 September 2021 to 2 April
+    # 2022), the JLS/JFS Sub-committee (27 July 2023 to 29 January 2024), the
+    # Association Council and the Association Committee.
+    paths = []
+    for query in ("", "?expected=1"):
+        url = f"{live_site.url}/feeds/{live_site.token}/section/moldova.ics{query}"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            paths.append(tmp_path / f"moldova{len(paths)}.ics")
+            paths[-1].write_bytes(response.read())
+    parsed = icaljs(paths)
+    plain, opted = (parsed[str(p)]["events"] for p in paths)
+    assert not [e for e in plain if e["uid"].startswith("series-")]
+    markers = {e["summary"]: e for e in opted if e["uid"].startswith("series-")}
+    assert len(opted) == len(plain) + 4
+    assert sorted(markers) == [
+        "(expected by rhythm) Association Committee (Republic of Moldova)",
+        "(expected by rhythm) Association Council (Republic of Moldova)",
+        "(expected by rhythm) Joint Readmission Committee (Republic of Moldova)",
+        "(expected by rhythm) Justice, Freedom and Security Sub-committee (Republic of Moldova)",
+    ]
+    jfs = markers[
+        "(expected by rhythm) Justice, Freedom and Security Sub-committee (Republic of Moldova)"
+    ]
+    assert (jfs["start"], jfs["end"], jfs["allDay"]) == ("2023-07-27", "2024-01-30", True)
+    assert (jfs["transp"], jfs["busy"]) == ("TRANSPARENT", "FREE")
+    assert jfs["description"].startswith("Not in the note: no next meeting is listed.")
+    assert "every 373 days" in jfs["description"]
+    jrc = markers["(expected by rhythm) Joint Readmission Committee (Republic of Moldova)"]
+    assert (jrc["start"], jrc["end"]) == ("2021-09-14", "2022-04-03")

@@ -6,12 +6,16 @@ Revises: 0009
 Four new tables (``docs/series.md``): ``series``; ``series_members``, an
 event's place in a series with the meeting's ordinal; ``series_bodies``, the
 body names that lead an import's new events to a series; and
-``series_revisions``, a series' history. ``events`` is not touched.
+``series_revisions``, a series' history. ``events`` is not touched. The
+reminder ledger takes a new rule, ``series`` (a series turned late or
+stalled): its CHECK constraint is made again with it (on SQLite by copying
+the table, which nothing references).
 
 Events stored before this revision are in no series: an import places only
 the events it creates, so a database upgraded from here places the events
 of the next note it imports as new, and ``calendar-svc series place`` puts
-the stored ones in their series once. Downgrade drops the four tables.
+the stored ones in their series once. Downgrade drops the four tables
+and the ledger's rows of the new rule, and restores the old CHECK.
 """
 
 from collections.abc import Sequence
@@ -112,9 +116,23 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_series_revisions")),
     )
+    _ledger_rules((*RULES, "series"))
+
+
+RULES = ("firm", "opens_soon", "open", "overdue", "update", "digest")
+
+
+def _ledger_rules(rules: Sequence[str]) -> None:
+    """Make the ledger's CHECK on ``rule`` allow ``rules``."""
+    condition = "rule IN ({})".format(", ".join(f"'{rule}'" for rule in rules))
+    with op.batch_alter_table("reminder_ledger", recreate="auto") as batch:
+        batch.drop_constraint(op.f("ck_reminder_ledger_rule"), type_="check")
+        batch.create_check_constraint("rule", condition)
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM reminder_ledger WHERE rule = 'series'")
+    _ledger_rules(RULES)
     op.drop_table("series_revisions")
     op.drop_index("ix_series_members_series_id", table_name="series_members")
     op.drop_table("series_members")

@@ -292,3 +292,53 @@ def test_schemathesis_finds_no_server_errors(copied_site: Site, tmp_path: Path) 
     assert result.returncode == 0, result.stdout[-4000:]
     assert "No issues found" in result.stdout
     assert "3 selected / 3 total" in result.stdout
+
+
+def test_series_by_state_and_section(client: FlaskClient, token: str) -> None:
+    # As of 7 February 2024 (docs/series.md): the EU-Moldova JRC (10th on
+    # 15 October 2019, 11th on 18 November 2020) stalled; the JLS/JFS
+    # Sub-committee (last on 20 October 2022, every 373 days) is late.
+    response = client.get(
+        "/api/v1/series?section=moldova&state=late,stalled", headers=bearer(token)
+    )
+    assert response.status_code == 200
+    schema_validator(client, "SeriesList").validate(response.json)
+    assert response.json["today"] == "2024-02-07"
+    found = {s["name"]: s for s in response.json["series"]}
+    assert {name: s["state"] for name, s in found.items()} == {
+        "Joint Readmission Committee": "stalled",
+        "Justice, Freedom and Security Sub-committee": "late",
+    }
+    jrc = found["Joint Readmission Committee"]
+    assert [e["sequence"] for e in jrc["events"]] == [10, 11]
+    assert (jrc["median_interval_days"], jrc["last_held"]) == (400, "2020-11-18")
+    assert jrc["expected"] == {"start": "2021-09-14", "end": "2022-04-02"}
+    assert jrc["section_slug"] == "moldova"
+    everything = client.get("/api/v1/series", headers=bearer(token)).json["series"]
+    georgia = next(
+        s
+        for s in everything
+        if s["section_slug"] == "georgia" and s["name"] == "Joint Readmission Committee"
+    )
+    # The 9th to the 13th held, the 14th listed for Q4 2024 (tbc).
+    assert georgia["state"] == "scheduled"
+    assert georgia["expected"] is None
+    assert [e["sequence"] for e in georgia["events"]] == [9, 10, 11, 12, 13, 14]
+
+
+@pytest.mark.parametrize(
+    ("query", "error"),
+    [
+        (
+            "state=overdue",
+            "no series state 'overdue'; known: scheduled, irregular, on_track, due, late, stalled",
+        ),
+        ("section=atlantis", "no section 'atlantis'"),
+        ("all=yes", "all is true or false"),
+    ],
+)
+def test_bad_series_parameters_are_400_with_a_reason(
+    client: FlaskClient, token: str, query: str, error: str
+) -> None:
+    response = client.get(f"/api/v1/series?{query}", headers=bearer(token))
+    assert (response.status_code, response.json) == (400, {"error": error})
