@@ -84,7 +84,8 @@ _ORDINAL = re.compile(
 )
 #: Where an other body's name ends.
 _NAME_END = re.compile(
-    r"\s*(?:[,()\[\].;:]|\s[–—-]\s|\s(?:of|on|with|in|at|for|to|by|between|under)\s)", re.IGNORECASE
+    r"\s*(?:[,()\[\].;:]|\s[–—-]\s|\s['‘\"“]|\s(?:of|on|with|in|at|for|to|by|between|under)\s)",
+    re.IGNORECASE,
 )
 #: The stops a bare body noun goes on past.
 _TOPIC_STOPS = frozenset(("on", "for", "of"))
@@ -113,7 +114,7 @@ _BODY_NOUNS = frozenset(
     ]
 )
 #: Words no name is compared by ("EU-Pakistan" is a partner, not part of the name).
-_FILLER = frozenset(["eu", "the", "of", "meeting", "meetings", "vtc"])
+_FILLER = frozenset(["eu", "the", "of", "meeting", "meetings", "vtc", "virtual", "online"])
 #: "EU – Cabo Verde" is "EU-Cabo Verde" (a spaced dash ends an other body's name).
 _EU_DASH = re.compile(r"\bEU\s*[–—-]\s*")
 #: Abbreviations a name is compared by in full: "JHA Ministerial" and "Justice

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from calendar_svc.subscribers import add_subscriber
-from models import Event, LedgerEntry, LedgerState, Rule, Subscriber
+from models import Event, LedgerEntry, LedgerState, Rule, Series, Subscriber
 from notifications.ledger import record, reminder_rows
 from notifications.rules import ReminderPolicy, due_reminders
 from tests.helpers.data import V2
@@ -35,10 +35,24 @@ def at(day: str) -> dt.datetime:
 def due_for(
     session: Session, subscriber: Subscriber, now: dt.datetime
 ) -> list[tuple[str, str, str, str]]:
-    """(rule, section, date in the note, due date) of what is due for ``subscriber``."""
+    """(rule, section, date in the note, due date) of what is due for ``subscriber``; for
+    a series (rule, section, "<series name>: <state>", due date)."""
     rows = []
     for due in due_reminders(session, now=now, policy=POLICY):
         if due.subscriber_id != subscriber.id:
+            continue
+        if due.event_id is None:
+            _, series_id, state = due.occurrence_key.split("-", 2)
+            series = session.get(Series, int(series_id))
+            assert series is not None
+            rows.append(
+                (
+                    due.rule.value,
+                    series.section.slug,
+                    f"{series.name}: {state}",
+                    due.due_date.isoformat(),
+                )
+            )
             continue
         event = session.get(Event, due.event_id)
         assert event is not None
@@ -91,6 +105,19 @@ def test_on_the_note_date_a_subscriber_to_everything(imported: Session) -> None:
             # A tbc window that ended within 90 days; the approximate "December
             # 2023" and "Last quarter 2023" were already past when the note said so.
             ("overdue", "china", "30 November or 1 December 2023", "2023-12-02"),
+            # Series that turned late or stalled within those 90 days
+            # (docs/series.md). The EU-Moldova JLS Sub-committee: held 14 November
+            # 2019, 24 September 2020, 12 October 2021, 20 October 2022; every 373
+            # days, expected by 29 January 2024. The Rabat Process Steering
+            # Committee: ten held from 23 January 2019 to 21 February 2023, every
+            # 146 days, expected by 11 September 2023, stalled 146 days later.
+            (
+                "series",
+                "moldova",
+                "Justice, Freedom and Security Sub-committee: late",
+                "2024-01-30",
+            ),
+            ("series", "rabat-process", "Steering Committee: stalled", "2024-02-04"),
         ]
     )
 
