@@ -84,7 +84,7 @@ _ORDINAL = re.compile(
 )
 #: Where an other body's name ends.
 _NAME_END = re.compile(
-    r"\s*(?:[,()\[\].;:]|\s[–—-]\s|\s['‘\"“]|\s(?:of|on|with|in|at|for|to|by|between|under)\s)",
+    r"\s*(?:[,()\[\].;:]|(?<!\bEU)\s[–—-]\s|\s['‘\"“]|\s(?:of|on|with|in|at|for|to|by|between|under)\s)",
     re.IGNORECASE,
 )
 #: The stops a bare body noun goes on past.
@@ -115,7 +115,7 @@ _BODY_NOUNS = frozenset(
 )
 #: Words no name is compared by ("EU-Pakistan" is a partner, not part of the name).
 _FILLER = frozenset(["eu", "the", "of", "meeting", "meetings", "vtc", "virtual", "online"])
-#: "EU – Cabo Verde" is "EU-Cabo Verde" (a spaced dash ends an other body's name).
+#: "EU – Cabo Verde" is compared as "EU-Cabo Verde" (and its dash ends no name).
 _EU_DASH = re.compile(r"\bEU\s*[–—-]\s*")
 #: Abbreviations a name is compared by in full: "JHA Ministerial" and "Justice
 #: and Home Affairs Ministerial Forum" are one body.
@@ -153,7 +153,7 @@ def body_of(title: str, section_name: str = "") -> Body | None:
     True
     """
     text = _OTHER_EVENT.split(display_title(title), maxsplit=1)[0]
-    text = _EU_DASH.sub("EU-", _NOT_NAME.sub(" ", text))
+    text = _NOT_NAME.sub(" ", text)
     named = _NAMED.search(text)
     if named is not None:
         name = NAMED_BODIES[int(named.lastgroup[1:])][0]  # type: ignore[index]
@@ -188,8 +188,11 @@ def _other_name(text: str, section_name: str) -> tuple[str, str]:
 
 
 def _names_a_body(name: str, *, after_ordinal: bool) -> bool:
-    """Whether an other body's name names a body (``docs/series.md``, step 3)."""
-    words = name.lower().split()
+    """Whether an other body's name names a body (``docs/series.md``, step 3).
+
+    Hyphens part words too: "Ministerial Conference Brdo-Process" ends in a body noun.
+    """
+    words = re.split(r"[\s\-–]+", name.lower().strip())
     if after_ordinal:
         return bool(_BODY_NOUNS & set(words))
     # "Thematic Meeting" and "Salzburg Forum Meeting" are bodies,
@@ -211,9 +214,8 @@ def key_words(name: str, section_name: str = "") -> list[str]:
     ['justice', 'and', 'home', 'affairs', 'ministerial']
     """
     skip = _FILLER | set(_words(section_name))
-    words = [
-        w for part in _words(_NOT_NAME.sub(" ", name)) for w in _SPELLED_OUT.get(part, (part,))
-    ]
+    parts = _words(_EU_DASH.sub("EU-", _NOT_NAME.sub(" ", name)))
+    words = [w for part in parts for w in _SPELLED_OUT.get(part, (part,))]
     return [w for w in words if w not in skip and not w.startswith("eu-")]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -88,9 +89,9 @@ def rhythm(
     gaps = _gaps(m.number for m in meetings)
     held = _held(meetings, today)
     intervals = _intervals(held)
-    median = round(statistics.median(intervals)) if intervals else None
+    median = _days(statistics.median(intervals)) if intervals else None
     spread = (
-        round(statistics.median(abs(i - statistics.median(intervals)) for i in intervals))
+        _days(statistics.median(abs(i - statistics.median(intervals)) for i in intervals))
         if intervals
         else None
     )
@@ -109,7 +110,7 @@ def rhythm(
         or spread > settings.max_spread * median
     ):
         return result(SeriesState.IRREGULAR)
-    half = max(spread, round(settings.tolerance * median))
+    half = max(spread, _days(settings.tolerance * median))
     centre = last + dt.timedelta(days=median)
     expected = Window(centre - dt.timedelta(days=half), centre + dt.timedelta(days=half))
     if today < expected.start:
@@ -168,6 +169,11 @@ def _intervals(held: Sequence[tuple[dt.date, int | None]]) -> list[float]:
         steps = second - first if first is not None and second is not None else 1
         intervals.append(days / steps if steps > 0 else days)
     return intervals
+
+
+def _days(value: float) -> int:
+    """Whole days, half up (``round`` would take 182.5 to 182 and 183.5 to 184)."""
+    return math.floor(value + 0.5)
 
 
 def _gaps(numbers: Iterable[int | None]) -> tuple[int, ...]:
