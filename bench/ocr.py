@@ -10,7 +10,7 @@ size is what the OCR adds: Debian's Tesseract packages (dpkg's figures) and
 the Python packages the scan reader imports beyond pdfplumber's.
 
 Run it alone with ``python -m bench.ocr``: it writes its section of
-RESULTS.md between the ``ocr`` markers; ``bench/run.py`` keeps that section.
+RESULTS.md (``bench.marked``); ``bench/run.py`` keeps that section.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pypdfium2
 
+from bench import marked
 from bench.machine import machine
 from calendar_svc.ingest.source import forget_readings, load_note, read_source
 from tests.helpers.accuracy import Accuracy, accuracy
@@ -33,8 +34,6 @@ from tests.helpers.scans import scanned_copy
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 SAMPLE = DATA / "note_5484_24.pdf"
-RESULTS = Path(__file__).with_name("RESULTS.md")
-START, END = "<!-- ocr -->", "<!-- /ocr -->"
 #: Debian's packages of the OCR, and the Python packages only the scan reader needs.
 DEBIAN = ("tesseract-ocr", "tesseract-ocr-eng", "libtesseract5", "liblept5")
 PYTHON = ("numpy",)
@@ -92,7 +91,6 @@ def install_size() -> tuple[int, int]:
 def lines(readings: list[Reading]) -> list[str]:
     debian, python = install_size()
     result = [
-        START,
         "| scanned sample read by OCR | time | pages/s | size |"
         " rows found | dates and statuses | titles and outcomes | invented |",
         "|---|---|---|---|---|---|---|---|",
@@ -115,32 +113,14 @@ def lines(readings: list[Reading]) -> list[str]:
         f"Install size of the OCR: Debian's {', '.join(DEBIAN)} {debian / 1024:.1f} MiB;"
         f" Python's {', '.join(PYTHON)} {python / 1024:.1f} MiB (pypdfium2 and Pillow come"
         " with pdfplumber already).",
-        END,
     ]
     return result
 
 
-def section(readings: list[Reading]) -> str:
-    return "\n".join(lines(readings))
-
-
-def kept() -> list[str]:
-    """The OCR section of RESULTS.md as it stands (for ``bench/run.py``)."""
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
-    if START not in text:
-        return []
-    return text[text.index(START) : text.index(END) + len(END)].splitlines()
-
-
 def main() -> None:
-    block = section(run())
-    text = RESULTS.read_text(encoding="utf-8")
-    if START in text:
-        text = text[: text.index(START)] + block + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    RESULTS.write_text(text, encoding="utf-8")
-    print(block)
+    block = lines(run())
+    marked.replace("ocr", block)
+    print("\n".join(block))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from bench import dates, digests, feeds, forms, ingest, ocr, pages, reminders
+from bench import dates, digests, feeds, forms, ingest, marked, pages, reminders
 from bench.machine import machine
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -230,8 +230,11 @@ def main() -> None:
         "the ratio shows how close to linear the import is (1.00 = exactly linear).",
         database_ratios(rows),
         "",
-        # The OCR figures take a quarter of an hour: `python -m bench.ocr` renews them alone.
-        *ocr.kept(),
+        # The OCR figures take a quarter of an hour: `python -m bench.ocr` renews them alone,
+        # and `python -m bench.series` the series'.
+        *marked.kept("ocr"),
+        "",
+        *marked.kept("series"),
         "",
     ]
     RESULTS.write_text("\n".join(lines), encoding="utf-8")

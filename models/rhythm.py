@@ -14,6 +14,7 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from models.event import FIRM_PRECISIONS, Precision, Status
 from models.window import Window
@@ -45,14 +46,20 @@ class RhythmSettings:
     max_spread: float = 0.5
 
 
-@dataclass(frozen=True, slots=True)
-class Meeting:
-    """One listed event of a series, as the rhythm needs it."""
+class Meeting(NamedTuple):
+    """One listed event of a series, as the rhythm needs it.
 
-    status: Status
-    precision: Precision
-    #: The event's first window (None when the date could not be read).
-    window: Window | None
+    A named tuple: a rhythm pass makes one per event of every series (100,000
+    for a large database), and a tuple costs a fraction of a dataclass to make.
+    """
+
+    #: A :class:`~models.event.Status` or its value (the query reads them raw).
+    status: str
+    #: A :class:`~models.event.Precision` or its value.
+    precision: str
+    #: The event's first window (None, None when the date could not be read).
+    start: dt.date | None
+    end: dt.date | None
     #: The ordinal its title gives it, None when it has none.
     number: int | None
 
@@ -78,7 +85,7 @@ def rhythm(
     """The rhythm and state of a series' listed (not removed) meetings as of ``today``.
 
     >>> def held(day: dt.date, number: int) -> Meeting:
-    ...     return Meeting(Status.CONFIRMED, Precision.DAY, Window(day, day), number)
+    ...     return Meeting(Status.CONFIRMED, Precision.DAY, day, day, number)
     >>> moldova_jrc = [held(dt.date(2019, 10, 15), 10), held(dt.date(2020, 11, 18), 11)]
     >>> r = rhythm(moldova_jrc, today=dt.date(2024, 2, 6))
     >>> r.state, r.median_interval_days, r.expected.start.isoformat(), r.expected.end.isoformat()
@@ -100,7 +107,7 @@ def rhythm(
     def result(state: SeriesState, expected: Window | None = None) -> Rhythm:
         return Rhythm(state, median, spread, expected, last, gaps)
 
-    if any(m.window is not None and m.window.end >= today for m in meetings):
+    if any(m.end is not None and m.end >= today for m in meetings):
         return result(SeriesState.SCHEDULED)
     if (
         median is None
@@ -145,17 +152,21 @@ def meeting_date(precision: Precision, window: Window) -> dt.date:
     >>> meeting_date(Precision.SEASON, Window(dt.date(2020, 9, 1), dt.date(2020, 11, 30)))
     datetime.date(2020, 10, 16)
     """
+    return _date(precision, window.start, window.end)
+
+
+def _date(precision: str, start: dt.date, end: dt.date) -> dt.date:
     if precision in FIRM_PRECISIONS:
-        return window.start
-    return window.start + dt.timedelta(days=(window.end - window.start).days // 2)
+        return start
+    return start + dt.timedelta(days=(end - start).days // 2)
 
 
 def _held(meetings: Sequence[Meeting], today: dt.date) -> list[tuple[dt.date, int | None]]:
     """The held meetings' dates and numbers, in date order, one per date."""
     dated: dict[dt.date, int | None] = {}
     for m in meetings:
-        if m.status is Status.CONFIRMED and m.window is not None and m.window.end < today:
-            date = meeting_date(m.precision, m.window)
+        if m.status == Status.CONFIRMED and m.end is not None and m.end < today:
+            date = _date(m.precision, m.start, m.end)  # type: ignore[arg-type]
             if dated.get(date) is None:
                 dated[date] = m.number
     return sorted(dated.items())

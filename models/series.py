@@ -13,12 +13,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func, insert, select
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    func,
+    insert,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.body import Body, body_of, same_body
@@ -27,7 +36,6 @@ from models.event import Category, Event
 from models.occurrence import Occurrence
 from models.rhythm import Meeting, Rhythm, RhythmSettings, rhythm
 from models.section import Section
-from models.window import Window
 
 #: Ids per ``IN (...)``: well under every database's limit on bound parameters.
 _CHUNK = 500
@@ -223,8 +231,7 @@ def _add_body(
     bodies.append(row)
 
 
-@dataclass(frozen=True, slots=True)
-class Member:
+class Member(NamedTuple):
     """A listed event of a series, in the note's order."""
 
     event_id: int
@@ -258,7 +265,7 @@ def series_rhythms(
 ) -> list[SeriesRhythm]:
     """Every series with listed events, with its rhythm as of ``today``, in the note's order.
 
-    Two queries whatever the number of series: the members and their first windows.
+    One query whatever the number of series: the members and their windows.
     """
     query = (
         select(
@@ -268,9 +275,11 @@ def series_rhythms(
             Event.id.label("event_id"),
             Event.uid,
             SeriesMember.meeting_number,
-            Event.status,
-            Event.precision,
-            Event.category,
+            # As stored: the StrEnums' values compare equal to their members,
+            # and converting each would cost a third of the query.
+            type_coerce(Event.status, String),
+            type_coerce(Event.precision, String),
+            type_coerce(Event.category, String),
             Occurrence.start,
             Occurrence.end,
         )
@@ -283,34 +292,44 @@ def series_rhythms(
     )
     if section_ids is not None:
         query = query.where(Series.section_id.in_(list(section_ids)))
-    grouped: dict[int, list[Any]] = defaultdict(list)
-    names: dict[int, tuple[int, str]] = {}
-    for row in session.execute(query):
-        members = grouped[row.id]
-        names[row.id] = (row.section_id, row.name)
-        if members and members[-1].event_id == row.event_id:
+    # Plain tuples, unpacked: a large database has a hundred thousand members,
+    # and a Row's attribute lookups or a dataclass per member would cost more
+    # than the query.
+    rows: Sequence[Sequence[Any]] = session.connection().execute(query).all()
+    series: dict[int, tuple[int, str, list[Member], list[Meeting], list[str]]] = {}
+    last_event = None
+    for (
+        series_id,
+        section_id,
+        name,
+        event_id,
+        uid,
+        number,
+        status,
+        precision,
+        category,
+        start,
+        end,
+    ) in rows:
+        if event_id == last_event:
             continue  # a later window of the same event: the first one counts
-        members.append(row)
+        last_event = event_id
+        found = series.get(series_id)
+        if found is None:
+            found = series[series_id] = (section_id, name, [], [], [])
+        found[2].append(Member(event_id, uid, number))
+        found[3].append(Meeting(status, precision, start, end, number))
+        found[4].append(category)
     result = []
-    for series_id, rows in grouped.items():
-        meetings = [
-            Meeting(
-                r.status,
-                r.precision,
-                Window(r.start, r.end) if r.start is not None else None,
-                r.meeting_number,
-            )
-            for r in rows
-        ]
-        section_id, name = names[series_id]
-        categories = Counter(r.category for r in rows)
+    for series_id, (section_id, name, members, meetings, categories) in series.items():
+        counts = Counter(categories)
         result.append(
             SeriesRhythm(
                 series_id,
                 section_id,
                 name,
-                max(reversed([r.category for r in rows]), key=categories.__getitem__),
-                tuple(Member(r.event_id, r.uid, r.meeting_number) for r in rows),
+                Category(max(reversed(categories), key=counts.__getitem__)),
+                tuple(members),
                 rhythm(meetings, today=today, settings=settings),
             )
         )

@@ -14,7 +14,7 @@ D = dt.date
 
 
 def held(day: dt.date, number: int | None = None, status: Status = Status.CONFIRMED) -> Meeting:
-    return Meeting(status, Precision.DAY, Window(day, day), number)
+    return Meeting(status, Precision.DAY, day, day, number)
 
 
 #: A body that meets on 1 March every year: median 365, spread 0, so the next
@@ -44,9 +44,7 @@ def test_the_state_follows_the_expected_window(today: dt.date, state: SeriesStat
 
 
 def test_a_listed_next_meeting_makes_it_scheduled_even_when_tbc() -> None:
-    next_one = Meeting(
-        Status.TENTATIVE, Precision.QUARTER, Window(D(2024, 10, 1), D(2024, 12, 31)), 4
-    )
+    next_one = Meeting(Status.TENTATIVE, Precision.QUARTER, D(2024, 10, 1), D(2024, 12, 31), 4)
     result = rhythm([*YEARLY, next_one], today=D(2024, 11, 1))
     assert result.state is SeriesState.SCHEDULED
     assert result.expected is None
@@ -54,14 +52,14 @@ def test_a_listed_next_meeting_makes_it_scheduled_even_when_tbc() -> None:
 
 
 def test_a_tbc_window_that_passed_is_neither_held_nor_next() -> None:
-    missed = Meeting(Status.TENTATIVE, Precision.MONTH, Window(D(2024, 3, 1), D(2024, 3, 31)), None)
+    missed = Meeting(Status.TENTATIVE, Precision.MONTH, D(2024, 3, 1), D(2024, 3, 31), None)
     assert rhythm([*YEARLY, missed], today=D(2024, 6, 15)).state is SeriesState.LATE
 
 
 def test_cancelled_and_postponed_meetings_do_not_count() -> None:
     off = [
         held(D(2024, 3, 1), status=Status.CANCELLED),
-        Meeting(Status.POSTPONED, Precision.DAY, Window(D(2024, 9, 1), D(2024, 9, 1)), None),
+        Meeting(Status.POSTPONED, Precision.DAY, D(2024, 9, 1), D(2024, 9, 1), None),
     ]
     result = rhythm([*YEARLY, *off], today=D(2024, 6, 15))
     assert result.last_held == D(2023, 3, 1)
