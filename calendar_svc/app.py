@@ -128,6 +128,7 @@ def create_app(
         health,
         input,
         sections,
+        series,
         subscriptions,
         templating,
         unsubscribe,
@@ -142,8 +143,8 @@ def create_app(
     csrf.exempt(api.blueprint)
     csrf.exempt(feed_views.blueprint)
     for module in (
-        health, feed_views, unsubscribe, auth, dashboard, sections, events, documents,
-        subscriptions, users, api,
+        health, feed_views, unsubscribe, auth, dashboard, sections, series, events,
+        documents, subscriptions, users, api,
     ):  # fmt: skip
         app.register_blueprint(module.blueprint)
     errors.register(app)

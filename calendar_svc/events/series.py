@@ -3,7 +3,8 @@
 :func:`series_listing` is every series with its rhythm as of a day
 (:func:`models.series.series_rhythms`), filtered by section and state;
 :func:`series_record` is one series in the JSON form (``docs/series.md``);
-:func:`render_series` the text ``calendar-svc series`` prints.
+:func:`render_series` the text ``calendar-svc series`` prints;
+:func:`member_events` and :func:`series_page` what the series' web pages show.
 
 Editors rename, merge and split series and move events between them. Each
 event moved is a revision of it ("series": old -> new, with who and when),
@@ -15,15 +16,15 @@ bumping its revision like any edit but marking nothing as edited by hand
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from calendar_svc.errors import CalendarSvcError
-from models import Event, EventRevision, RevisionKind, Section
+from models import DocumentVersion, Event, EventRevision, RevisionKind, Section
 from models.body import body_of
 from models.rhythm import RhythmSettings, SeriesState
 from models.series import (
@@ -37,6 +38,8 @@ from models.series import (
 
 #: The longest series name, in characters: its column.
 MAX_NAME = 200
+#: Ids per ``IN (...)``: well under every database's limit on bound parameters.
+_CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +140,172 @@ def _line(series: SeriesRhythm) -> str:
     if rhythm.gaps:
         facts.append("missing " + ", ".join(f"#{n}" for n in rhythm.gaps))
     return f"{rhythm.state.value:<10} {series.name}  ({'; '.join(facts)})"
+
+
+def member_events(session: Session, listing: Iterable[SeriesRhythm]) -> dict[int, list[Event]]:
+    """Each series' listed events with their windows, in its members' order (by series id)."""
+    listing = list(listing)
+    ids = [member.event_id for series in listing for member in series.members]
+    events: dict[int, Event] = {}
+    for start in range(0, len(ids), _CHUNK):
+        events.update(
+            (event.id, event)
+            for event in session.scalars(
+                select(Event)
+                .where(Event.id.in_(ids[start : start + _CHUNK]))
+                .options(selectinload(Event.occurrences))
+            )
+        )
+    return {series.id: [events[member.event_id] for member in series.members] for series in listing}
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """A change in a series' history: to the series itself, or an event moved into it.
+
+    ``actor`` and ``document_version`` say who made it, as an event revision's do.
+    """
+
+    changed_at: dt.datetime
+    actor: str | None
+    document_version: DocumentVersion | None
+    #: A :class:`~models.series.SeriesChange` value, or "moved" for an event moved.
+    kind: str
+    changes: dict[str, Any]
+    #: The event moved ("moved"), else None.
+    event: Event | None = None
+    #: The events a merge or a split took along, as far as they still exist.
+    events: tuple[Event, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesPage:
+    """What a series' page shows."""
+
+    series: Series
+    #: Its rhythm as of the day asked; None when no note lists any of its events.
+    rhythm: SeriesRhythm | None
+    #: Its events in the note's order, removed ones too, with their sequence numbers.
+    members: list[SeriesMember]
+    #: The other series of its section by name: what can merge into it, where events can go.
+    others: list[Series]
+    #: Newest first.
+    history: list[HistoryEntry]
+
+    @property
+    def listed_events(self) -> list[Event]:
+        """The events its rhythm counts (those the latest notes list), in the note's order."""
+        return [member.event for member in self.members if not member.event.is_removed]
+
+
+def series_page(
+    session: Session, series_id: int, *, today: dt.date, settings: RhythmSettings
+) -> SeriesPage | None:
+    """A series with its rhythm as of ``today``, its events, its section's other series and
+    its history; None when there is no series ``series_id``."""
+    series = session.get(
+        Series,
+        series_id,
+        options=[
+            joinedload(Series.section),
+            selectinload(Series.members)
+            .joinedload(SeriesMember.event)
+            .selectinload(Event.occurrences),
+            selectinload(Series.revisions),
+        ],
+    )
+    if series is None:
+        return None
+    rhythm = next(
+        (
+            listed
+            for listed in series_rhythms(
+                session, today=today, settings=settings, section_ids=[series.section_id]
+            )
+            if listed.id == series.id
+        ),
+        None,
+    )
+    others = session.scalars(
+        select(Series)
+        .where(Series.section_id == series.section_id, Series.id != series.id)
+        .options(selectinload(Series.members))
+        .order_by(Series.name, Series.id)
+    ).all()
+    return SeriesPage(
+        series=series,
+        rhythm=rhythm,
+        members=sorted(series.members, key=lambda m: (m.event.position, m.event.id)),
+        others=list(others),
+        history=series_history(session, series),
+    )
+
+
+def series_history(session: Session, series: Series) -> list[HistoryEntry]:
+    """The series' own revisions and its events' moves into it or between series, newest
+    first; at one instant the series' change comes before the moves it made."""
+    uids = {uid for revision in series.revisions for uid in revision.changes.get("events", ())}
+    events = (
+        {e.uid: e for e in session.scalars(select(Event).where(Event.uid.in_(uids)))}
+        if uids
+        else {}
+    )
+    document_ids = {r.document_version_id for r in series.revisions} - {None}
+    documents = (
+        {
+            d.id: d
+            for d in session.scalars(
+                select(DocumentVersion).where(DocumentVersion.id.in_(document_ids))
+            )
+        }
+        if document_ids
+        else {}
+    )
+    ranked: list[tuple[tuple[dt.datetime, int, int], HistoryEntry]] = [
+        (
+            (revision.changed_at, 1, revision.id),
+            HistoryEntry(
+                changed_at=revision.changed_at,
+                actor=revision.actor,
+                document_version=(
+                    documents[revision.document_version_id]
+                    if revision.document_version_id is not None
+                    else None
+                ),
+                kind=revision.kind.value,
+                changes=revision.changes,
+                events=tuple(
+                    events[uid] for uid in revision.changes.get("events", ()) if uid in events
+                ),
+            ),
+        )
+        for revision in series.revisions
+    ]
+    member_ids = [member.event_id for member in series.members]
+    for start in range(0, len(member_ids), _CHUNK):
+        for revision in session.scalars(
+            select(EventRevision)
+            .where(EventRevision.event_id.in_(member_ids[start : start + _CHUNK]))
+            .options(joinedload(EventRevision.event), joinedload(EventRevision.document_version))
+        ):
+            # The JSON of changes is not queried: its operators differ between databases,
+            # and a series has a few dozen events at most.
+            if "series" in revision.changes:
+                ranked.append(
+                    (
+                        (revision.changed_at, 0, revision.id),
+                        HistoryEntry(
+                            changed_at=revision.changed_at,
+                            actor=revision.actor,
+                            document_version=revision.document_version,
+                            kind="moved",
+                            changes=revision.changes,
+                            event=revision.event,
+                        ),
+                    )
+                )
+    ranked.sort(key=lambda pair: pair[0], reverse=True)
+    return [entry for _, entry in ranked]
 
 
 class SeriesError(CalendarSvcError, ValueError):

@@ -74,7 +74,7 @@ def lay_out(events: Sequence[Event], *, today: dt.date, width: int = 1000) -> Ti
     first = min(o.start for _, drawn in dated for o in drawn)
     last = max(o.end for _, drawn in dated for o in drawn)
     first = min(first, today).replace(day=1)
-    last = _next_month(max(last, today))
+    last = next_month(max(last, today))
     days = (last - first).days
     scale = (width - LABEL_WIDTH - 10) / days
 
@@ -84,7 +84,7 @@ def lay_out(events: Sequence[Event], *, today: dt.date, width: int = 1000) -> Ti
     rows = tuple(
         Row(
             y=AXIS_HEIGHT + i * ROW_HEIGHT,
-            label=_shorten(event.display_title),
+            label=shorten(event.display_title),
             event=event,
             bars=tuple(
                 Bar(
@@ -103,7 +103,7 @@ def lay_out(events: Sequence[Event], *, today: dt.date, width: int = 1000) -> Ti
         height=AXIS_HEIGHT + len(rows) * ROW_HEIGHT + 6,
         left=LABEL_WIDTH,
         rows=rows,
-        ticks=tuple(Tick(x(day), label) for day, label in _ticks(first, last)),
+        ticks=tuple(Tick(x(day), label) for day, label in month_ticks(first, last)),
         today_x=x(today),
         first=first,
         last=last,
@@ -115,13 +115,13 @@ def _drawn(event: Event) -> list[Occurrence]:
     return [o for o in event.occurrences if in_bounds(o.start, o.end)]
 
 
-def _ticks(first: dt.date, last: dt.date) -> list[tuple[dt.date, str]]:
+def month_ticks(first: dt.date, last: dt.date) -> list[tuple[dt.date, str]]:
     """Month ticks for up to 18 months, quarters up to 5 years, else years.
 
-    >>> _ticks(dt.date(2024, 1, 1), dt.date(2024, 4, 1))
+    >>> month_ticks(dt.date(2024, 1, 1), dt.date(2024, 4, 1))
     [(datetime.date(2024, 1, 1), 'Jan 2024'), (datetime.date(2024, 2, 1), 'Feb'), \
 (datetime.date(2024, 3, 1), 'Mar')]
-    >>> [label for _, label in _ticks(dt.date(2020, 11, 1), dt.date(2023, 1, 1))]
+    >>> [label for _, label in month_ticks(dt.date(2020, 11, 1), dt.date(2023, 1, 1))]
     ['Q1 2021', 'Q2', 'Q3', 'Q4', 'Q1 2022', 'Q2', 'Q3', 'Q4']
     """
     months = (last.year - first.year) * 12 + last.month - first.month
@@ -138,13 +138,19 @@ def _ticks(first: dt.date, last: dt.date) -> list[tuple[dt.date, str]]:
             else:
                 label = f"{day:%b %Y}" if day.month == 1 or not ticks else f"{day:%b}"
             ticks.append((day, label))
-        day = _next_month(day)
+        day = next_month(day)
     return ticks
 
 
-def _next_month(day: dt.date) -> dt.date:
+def next_month(day: dt.date) -> dt.date:
+    """The first of the month after ``day``'s."""
     return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
-def _shorten(title: str) -> str:
-    return title if len(title) <= LABEL_CHARS else title[: LABEL_CHARS - 1].rstrip() + "…"
+def shorten(title: str, chars: int = LABEL_CHARS) -> str:
+    """``title`` cut to ``chars`` characters, an ellipsis saying so.
+
+    >>> shorten("Justice, Freedom and Security Sub-committee", 20)
+    'Justice, Freedom an…'
+    """
+    return title if len(title) <= chars else title[: chars - 1].rstrip() + "…"

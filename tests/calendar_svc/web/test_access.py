@@ -13,7 +13,7 @@ from sqlalchemy import Engine, func, select
 
 from calendar_svc.users import MAX_FAILURES_PER_ACCOUNT
 from calendar_svc.web.headers import HEADERS, add_headers
-from models import EventRevision, Subscriber
+from models import EventRevision, Section, Series, SeriesRevision, Subscriber
 from models.subscriber import unsubscribe_token
 from tests.helpers.apps import SECRET
 from tests.helpers.sites import (
@@ -33,11 +33,34 @@ from tests.helpers.sites import (
 OPEN = {"feeds", "unsubscribe", "api", "health"}
 
 
+def _series_ids(site: Site) -> tuple[int, int]:
+    """Serbia's Joint Readmission Committee, and its Justice, Freedom and Security
+    Sub-committee (a series of the same section)."""
+    with site.session() as session:
+        ids = dict(
+            session.execute(
+                select(Series.name, Series.id)
+                .join(Section)
+                .where(
+                    Section.slug == "serbia",
+                    Series.name.in_(
+                        [
+                            "Joint Readmission Committee",
+                            "Justice, Freedom and Security Sub-committee",
+                        ]
+                    ),
+                )
+            ).all()
+        )
+    return ids["Joint Readmission Committee"], ids["Justice, Freedom and Security Sub-committee"]
+
+
 def _urls(site: Site) -> list[tuple[str, str, str]]:
     """(endpoint, method, url) of every route of the app, with real values for its arguments."""
     uid = site.event("serbia", "10 th EU-Serbia Joint Readmission").uid
     values = {
         "uid": uid,
+        "series_id": _series_ids(site)[0],
         "slug": "serbia",
         "document_id": 1,
         "subscriber_id": 1,
@@ -214,6 +237,10 @@ EDITOR_FORMS = [
     ("/conflicts/1/resolve", {"decision": "keep"}),
     ("/documents/upload", {}),
     ("/documents/import", {"digest": "0" * 64}),
+    ("/series/{series_id}/rename", {"name": "Renamed"}),
+    ("/series/{series_id}/merge", {"merged": "{other_id}"}),
+    ("/series/{series_id}/split", {"event": "{uid}", "name": "Split off"}),
+    ("/series/{series_id}/move", {"event": "{uid}", "target": "{other_id}"}),
 ]
 ADMIN_PAGES = [
     ("GET", "/users"),
@@ -232,15 +259,28 @@ ADMIN_PAGES = [
 
 
 def _revisions(site: Site) -> int:
+    """Revisions of events and of series: what any edit adds."""
     with site.session() as session:
-        return session.scalar(select(func.count()).select_from(EventRevision)) or 0
+        return sum(
+            session.scalar(select(func.count()).select_from(model)) or 0
+            for model in (EventRevision, SeriesRevision)
+        )
+
+
+def _form(site: Site, path: str, data: dict) -> tuple[str, dict]:
+    """An editor's form with real values: the Serbian JRC's event and series, and
+    another series of Serbia."""
+    uid = site.event("serbia", "10 th EU-Serbia Joint Readmission").uid
+    series_id, other_id = _series_ids(site)
+    values = {"uid": uid, "series_id": series_id, "other_id": other_id}
+    return path.format(**values), {name: value.format(**values) for name, value in data.items()}
 
 
 @pytest.mark.parametrize(("path", "data"), EDITOR_FORMS)
 def test_a_viewer_cannot_edit(site: Site, viewer: FlaskClient, path: str, data: dict) -> None:
-    uid = site.event("serbia", "10 th EU-Serbia Joint Readmission").uid
+    path, data = _form(site, path, data)
     before = _revisions(site)
-    response = post(viewer, path.format(uid=uid), data)
+    response = post(viewer, path, data)
     assert response.status_code == 403
     assert "Your role does not allow this." in response.text
     assert _revisions(site) == before
@@ -251,6 +291,10 @@ def test_a_viewer_sees_no_editing_forms(site: Site, viewer: FlaskClient) -> None
     page = viewer.get(f"/events/{uid}").text
     assert "Confirm date" not in page
     assert f"/events/{uid}/confirm" not in page
+    series_id = _series_ids(site)[0]
+    series = viewer.get(f"/series/{series_id}").text
+    assert "<form" not in series.split('<main id="content">')[1]
+    assert f"/series/{series_id}/" not in series
     assert "Upload a new version" not in viewer.get("/documents").text
     assert viewer.get("/events/new").status_code == 403
 
@@ -275,12 +319,12 @@ def test_an_admin_may(admin: FlaskClient) -> None:
 def test_forms_without_a_csrf_token_are_refused(
     site: Site, admin: FlaskClient, path: str, data: dict
 ) -> None:
-    uid = site.event("serbia", "10 th EU-Serbia Joint Readmission").uid
+    path, data = _form(site, path, data)
     before = _revisions(site)
-    response = admin.post(path.format(uid=uid), data=data)
+    response = admin.post(path, data=data)
     assert response.status_code == 400
     assert "security token is missing" in response.text
-    forged = admin.post(path.format(uid=uid), data=data | {"csrf_token": "forged"})
+    forged = admin.post(path, data=data | {"csrf_token": "forged"})
     assert forged.status_code == 400
     assert _revisions(site) == before
 
@@ -305,7 +349,8 @@ def test_a_csrf_token_from_another_session_is_refused(site: Site) -> None:
 
 def test_every_form_of_the_pages_carries_a_csrf_token(site: Site, admin: FlaskClient) -> None:
     uid = site.event("serbia", "10 th EU-Serbia Joint Readmission").uid
-    for path in ("/", f"/events/{uid}", "/documents", "/subscriptions", "/events/new"):
+    series = f"/series/{_series_ids(site)[0]}"
+    for path in ("/", f"/events/{uid}", "/documents", "/subscriptions", "/events/new", series):
         html = admin.get(path).text
         for form in re.findall(r"<form[^>]*>.*?</form>", html, flags=re.S):
             if 'method="get"' in form:

@@ -203,3 +203,62 @@ def test_unsubscribe_through_the_link_in_a_mail(
     with live.session() as session:
         editor = session.query(Subscriber).filter_by(email=EDITOR).one()
         assert (editor.wants_reminders, editor.wants_digest) == (False, False)
+
+
+def test_split_and_merge_dialogues_and_the_histories_say_who(page: Page, live: Site) -> None:
+    """In the Western Balkans the Berlin Process Summit (3 November 2022, leaders) is no
+    meeting of the Berlin Process home affairs ministers: split off into "Western Balkans
+    summits", with the EU – Western Balkan Summit (6 October 2021) merged in."""
+    sign_in(page, EDITOR)
+    live.clock.advance(minutes=30)
+    page.get_by_role("link", name="Dialogues").click()
+    expect(page.get_by_role("heading", name="Dialogues by rhythm")).to_be_visible()
+    page.get_by_label("Section").select_option(label="Western Balkans (regional)")
+    page.get_by_role("button", name="Filter").click()
+    expect(page).to_have_url(re.compile(r"section=western-balkans"))
+    timeline = page.get_by_role("img", name="Rhythm of the dialogues of Western Balkans (regional)")
+    expect(timeline).to_be_visible()
+    expect(timeline.locator(".mark")).not_to_have_count(0)
+    screenshot(page, "dialogues")
+    page.locator("table.rhythms").get_by_role("link", name="Berlin Process Ministerial").click()
+    expect(page.get_by_role("heading", name="Berlin Process Ministerial", level=1)).to_be_visible()
+
+    page.get_by_role("checkbox", name="Berlin Process Summit (3 November 2022)").check()
+    page.get_by_label("Name of the new series").fill("Western Balkans summits")
+    page.get_by_role("button", name="Split off").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Split 1 event off into the new series Western Balkans summits."
+    )
+    expect(page.get_by_role("heading", name="Meetings (3)")).to_be_visible()
+
+    live.clock.advance(minutes=5)
+    page.locator("#others + ul").get_by_role("link", name="Western Balkans summits").click()
+    expect(page.get_by_role("heading", name="Western Balkans summits", level=1)).to_be_visible()
+    page.get_by_label("Series to merge in").select_option(
+        label="EU – Western Balkan Summit (1 event)"
+    )
+    page.get_by_role("button", name="Merge into Western Balkans summits").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Merged EU – Western Balkan Summit into this series (1 event)."
+    )
+    # Held on 6 October 2021 and 3 November 2022: 393 days apart, so the next one is
+    # expected 1 December 2023 give or take 98 days, a window open on 7 February 2024.
+    facts = page.locator("dl.facts")
+    expect(facts.locator(".badge")).to_have_text("due")
+    expect(facts).to_contain_text("25 Aug 2023 – 8 Mar 2024")
+    history = page.locator("#history + table tbody tr")
+    merged = history.filter(has_text="EU – Western Balkan Summit merged into this series")
+    expect(merged).to_contain_text("7 Feb 2024 09:35 UTC")
+    expect(merged).to_contain_text(EDITOR)
+    split = history.filter(has_text="split off Berlin Process Ministerial")
+    expect(split).to_contain_text("7 Feb 2024 09:30 UTC")
+    expect(split).to_contain_text(EDITOR)
+    expect(history.first).to_contain_text("merged")  # newest first
+    screenshot(page, "series")
+
+    page.locator("#meetings + table").get_by_role("link", name="Berlin Process Summit").click()
+    expect(page.get_by_role("heading", name="Berlin Process Summit")).to_be_visible()
+    moved = page.locator("#history + table tbody tr").first
+    expect(moved).to_contain_text("series changed")
+    expect(moved).to_contain_text("series: Berlin Process Ministerial → Western Balkans summits")
+    expect(moved).to_contain_text(EDITOR)

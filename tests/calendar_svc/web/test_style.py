@@ -46,6 +46,9 @@ def contrast(a: str, b: str) -> float:
         ("approx", "approx-bg"),
         ("tent", "tent-bg"),
         ("off", "off-bg"),
+        # The series' states (calendar_svc/templates/_macros.html, state_badge).
+        ("accent", "ontrack-bg"),
+        ("stalled", "stalled-bg"),
     ],
 )
 def test_text_colours_have_enough_contrast(text: str, background: str) -> None:
