@@ -296,6 +296,7 @@ def series(
     import json
 
     from calendar_svc.events.series import (
+        member_uids,
         parse_states,
         render_series,
         series_listing,
@@ -317,7 +318,8 @@ def series(
         everything=everything,
     )
     if fmt == "json":
-        click.echo(json.dumps([series_record(listed) for listed in listing], indent=2))
+        uids = member_uids(session, listing)
+        click.echo(json.dumps([series_record(listed, uids) for listed in listing], indent=2))
         return
     click.echo(_printable(render_series(listing, today=now.date())), nl=False)
 

@@ -96,12 +96,11 @@ def rhythm(
     gaps = _gaps(m.number for m in meetings)
     held = _held(meetings, today)
     intervals = _intervals(held)
-    median = _days(statistics.median(intervals)) if intervals else None
-    spread = (
-        _days(statistics.median(abs(i - statistics.median(intervals)) for i in intervals))
-        if intervals
-        else None
-    )
+    median = spread = None
+    if intervals:
+        middle = statistics.median(intervals)
+        median = _days(middle)
+        spread = _days(statistics.median([abs(i - middle) for i in intervals]))
     last = held[-1][0] if held else None
 
     def result(state: SeriesState, expected: Window | None = None) -> Rhythm:

@@ -16,11 +16,14 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    Connection,
     ForeignKey,
     Index,
+    Select,
     String,
     UniqueConstraint,
     func,
@@ -30,6 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from models import collector
 from models.body import Body, body_of, same_body
 from models.db import Base, intpk, str_enum
 from models.event import Category, Event
@@ -235,7 +239,6 @@ class Member(NamedTuple):
     """A listed event of a series, in the note's order."""
 
     event_id: int
-    uid: str
     number: int | None
 
 
@@ -265,63 +268,83 @@ def series_rhythms(
 ) -> list[SeriesRhythm]:
     """Every series with listed events, with its rhythm as of ``today``, in the note's order.
 
-    One query whatever the number of series: the members and their windows.
+    Two queries whatever the number of series: the series, and their members
+    with their windows, unordered (sorting them in Python costs less than in
+    SQL) and as plain tuples: a large database has a hundred thousand
+    members, and a Row's attribute lookups or a dataclass each would cost
+    more than the query.
     """
-    query = (
+    series_query = (
+        select(Series.id, Series.section_id, Series.name)
+        .join(Section, Series.section_id == Section.id)
+        .order_by(Section.position, Series.id)
+    )
+    members_query = (
         select(
-            Series.id,
-            Series.section_id,
-            Series.name,
-            Event.id.label("event_id"),
-            Event.uid,
+            SeriesMember.series_id,
+            Event.position,
+            Event.id,
             SeriesMember.meeting_number,
             # As stored: the StrEnums' values compare equal to their members,
             # and converting each would cost a third of the query.
             type_coerce(Event.status, String),
             type_coerce(Event.precision, String),
             type_coerce(Event.category, String),
-            Occurrence.start,
-            Occurrence.end,
+            # Also as stored: SQLite keeps dates as text, and SQLAlchemy's
+            # conversion of each costs more than date.fromisoformat below.
+            type_coerce(Occurrence.start, String),
+            type_coerce(Occurrence.end, String),
         )
-        .join(SeriesMember, SeriesMember.series_id == Series.id)
         .join(Event, Event.id == SeriesMember.event_id)
-        .join(Section, Series.section_id == Section.id)
         .outerjoin(Occurrence, Occurrence.event_id == Event.id)
         .where(Event.is_removed.is_(False))
-        .order_by(Section.position, Series.id, Event.position, Event.id, Occurrence.start)
     )
     if section_ids is not None:
-        query = query.where(Series.section_id.in_(list(section_ids)))
-    # Plain tuples, unpacked: a large database has a hundred thousand members,
-    # and a Row's attribute lookups or a dataclass per member would cost more
-    # than the query.
-    rows: Sequence[Sequence[Any]] = session.connection().execute(query).all()
-    series: dict[int, tuple[int, str, list[Member], list[Meeting], list[str]]] = {}
+        chosen = list(section_ids)
+        series_query = series_query.where(Series.section_id.in_(chosen))
+        members_query = members_query.where(Event.section_id.in_(chosen))
+    with collector.paused():
+        return _rhythms(session.connection(), series_query, members_query, today, settings)
+
+
+def _rhythms(
+    connection: Connection,
+    series_query: Select[int, int, str],
+    members_query: Select[*tuple[Any, ...]],
+    today: dt.date,
+    settings: RhythmSettings | None,
+) -> list[SeriesRhythm]:
+    # PostgreSQL's driver gives dates whatever the type says.
+    as_text = connection.dialect.name == "sqlite"
+    rows: list[Sequence[Any]] = list(connection.execute(members_query).all())
+    rows.sort(key=itemgetter(0, 1, 2))  # by series, then the note's order
+    grouped: dict[int, tuple[list[Member], list[Meeting], list[str]]] = {}
     last_event = None
-    for (
-        series_id,
-        section_id,
-        name,
-        event_id,
-        uid,
-        number,
-        status,
-        precision,
-        category,
-        start,
-        end,
-    ) in rows:
+    members: list[Member] = []
+    meetings: list[Meeting] = []
+    categories: list[str] = []
+    for series_id, _, event_id, number, status, precision, category, start, end in rows:
+        if as_text and start is not None:
+            start, end = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
         if event_id == last_event:
-            continue  # a later window of the same event: the first one counts
+            # Another window of the same event: the first one counts.
+            first = meetings[-1]
+            if start is not None and (
+                first.start is None or (start, end) < (first.start, first.end)
+            ):
+                meetings[-1] = Meeting(status, precision, start, end, number)
+            continue
         last_event = event_id
-        found = series.get(series_id)
-        if found is None:
-            found = series[series_id] = (section_id, name, [], [], [])
-        found[2].append(Member(event_id, uid, number))
-        found[3].append(Meeting(status, precision, start, end, number))
-        found[4].append(category)
+        if series_id not in grouped:
+            members, meetings, categories = grouped[series_id] = ([], [], [])
+        members.append(Member(event_id, number))
+        meetings.append(Meeting(status, precision, start, end, number))
+        categories.append(category)
     result = []
-    for series_id, (section_id, name, members, meetings, categories) in series.items():
+    for series_id, section_id, name in connection.execute(series_query).all():
+        if series_id not in grouped:
+            continue  # every event of it removed
+        members, meetings, categories = grouped[series_id]
         counts = Counter(categories)
         result.append(
             SeriesRhythm(

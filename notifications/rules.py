@@ -38,11 +38,9 @@ is needed.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -79,6 +77,7 @@ from models import (
     Subscriber,
     SubscriberCategory,
     SubscriberLeadDay,
+    collector,
     followed_sections,
     has_categories,
     in_categories,
@@ -132,32 +131,13 @@ def due_reminders(
 ) -> list[DueReminder]:
     """Every reminder due as of ``now``: at most one per subscriber and occurrence."""
     today = now.date()
-    with _no_cycle_collection():
+    with collector.paused():
         return [
             *_firm(session, today),
             *_windows(session, today, policy),
             *_updates(session),
             *_series(session, today, policy),
         ]
-
-
-@contextlib.contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Pause Python's cycle collector while a pass makes its reminders.
-
-    They are hundreds of thousands of tuples that all live until the pass
-    ends: each collection the allocations set off walks them, and the rest of
-    the process's heap, to free nothing (half of the pass's time, and several
-    seconds in a large process). Reference counting frees everything else as
-    usual; the collector runs again afterwards.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _thresholds(today: dt.date, days: Iterable[int]) -> Subquery:

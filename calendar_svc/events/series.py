@@ -76,8 +76,24 @@ def series_listing(
     ]
 
 
-def series_record(listed: ListedSeries) -> dict[str, Any]:
-    """One series as JSON: the fields ``docs/series.md`` names, and what explains them."""
+def member_uids(session: Session, listing: Collection[ListedSeries]) -> dict[int, str]:
+    """Event id -> uid of the events of ``listing`` (the rhythms read ids only)."""
+    series_ids = [listed.series.id for listed in listing]
+    uids: dict[int, str] = {}
+    for start in range(0, len(series_ids), _CHUNK):
+        uids.update(
+            session.execute(
+                select(Event.id, Event.uid)
+                .join(SeriesMember, SeriesMember.event_id == Event.id)
+                .where(SeriesMember.series_id.in_(series_ids[start : start + _CHUNK]))
+            ).all()
+        )
+    return uids
+
+
+def series_record(listed: ListedSeries, uids: dict[int, str]) -> dict[str, Any]:
+    """One series as JSON: the fields ``docs/series.md`` names, and what explains them;
+    ``uids`` has its events' (:func:`member_uids`)."""
     series, rhythm = listed.series, listed.series.rhythm
     expected = rhythm.expected
     return {
@@ -85,7 +101,7 @@ def series_record(listed: ListedSeries) -> dict[str, Any]:
         "section_slug": listed.section.slug,
         "section": listed.section.name,
         "name": series.name,
-        "events": [{"uid": m.uid, "sequence": m.number} for m in series.members],
+        "events": [{"uid": uids[m.event_id], "sequence": m.number} for m in series.members],
         "meetings": series.meetings,
         "median_interval_days": rhythm.median_interval_days,
         "spread_days": rhythm.spread_days,

@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 from calendar_svc.events.export import count_events, event_records
 from calendar_svc.events.filters import EventFilter, FilterError
 from calendar_svc.events.history import revisions_of
-from calendar_svc.events.series import parse_states, series_listing, series_record
+from calendar_svc.events.series import member_uids, parse_states, series_listing, series_record
 from calendar_svc.extensions import get_session, request_now, services
 from calendar_svc.users import user_for_api_token
 from calendar_svc.web.openapi import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, openapi_document
@@ -151,7 +151,8 @@ def series() -> ResponseReturnValue:
         states=states,
         everything=_boolean("all"),
     )
-    return jsonify(today=today.isoformat(), series=[series_record(s) for s in listing])
+    uids = member_uids(session, listing)
+    return jsonify(today=today.isoformat(), series=[series_record(s, uids) for s in listing])
 
 
 def _revision(revision: EventRevision) -> dict[str, Any]:

@@ -165,6 +165,10 @@ SERIES: dict[str, Any] = {
 }
 
 
+#: One state of a series, for the pattern of a list of them.
+STATE = "({})".format("|".join(s.value for s in SeriesState))
+
+
 def openapi_document(section_slugs: list[str]) -> dict[str, Any]:
     """The document, with ``section_slugs`` as the values of ``section`` (none: any text).
 
@@ -262,7 +266,7 @@ def openapi_document(section_slugs: list[str]) -> dict[str, Any]:
                         _query("section", section, "A section's slug (ISO codes work too)."),
                         _query(
                             "state",
-                            TEXT,
+                            {"type": "string", "pattern": f"^({STATE})?(,{STATE})*$"},
                             "Only these states, separated by commas: "
                             + ", ".join(s.value for s in SeriesState)
                             + ".",

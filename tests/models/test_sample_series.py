@@ -43,7 +43,7 @@ def expected_rows() -> list[tuple[Any, ...]]:
 
 
 def computed_rows(session: Session) -> list[tuple[Any, ...]]:
-    lines = dict(session.execute(select(Event.uid, Event.source_line)).all())
+    lines = dict(session.execute(select(Event.id, Event.source_line)).all())
     slugs = dict(session.execute(select(Section.id, Section.slug)).all())
     rows = []
     for series in series_rhythms(session, today=NOTE_DAY):
@@ -54,7 +54,7 @@ def computed_rows(session: Session) -> list[tuple[Any, ...]]:
             (
                 slugs[series.section_id],
                 series.name,
-                tuple(lines[m.uid] for m in series.members),
+                tuple(lines[m.event_id] for m in series.members),
                 tuple(m.number for m in series.members),
                 rhythm.median_interval_days,
                 (rhythm.expected.start.isoformat(), rhythm.expected.end.isoformat())

@@ -291,7 +291,7 @@ def test_schemathesis_finds_no_server_errors(copied_site: Site, tmp_path: Path) 
         )
     assert result.returncode == 0, result.stdout[-4000:]
     assert "No issues found" in result.stdout
-    assert "3 selected / 3 total" in result.stdout
+    assert "4 selected / 4 total" in result.stdout
 
 
 def test_series_by_state_and_section(client: FlaskClient, token: str) -> None:
