@@ -22,19 +22,25 @@ def test_reads_the_sample_and_hashes_its_bytes() -> None:
     assert len(lines_of(source.text)) == 1583
 
 
-def test_a_file_read_again_is_not_parsed_again_and_each_caller_gets_its_own_note(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Preview, then import: the upload's second reading is the first one's copy."""
-    readings: list[str] = []
+@pytest.fixture
+def readings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files a form reader reads from now on, in order (none kept before)."""
+    names: list[str] = []
     read_form = source_module._read_form
 
     def spy(source: source_module.SourceFile, where: str, *args: object) -> object:
-        readings.append(where)
+        names.append(where)
         return read_form(source, where, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(source_module, "_read_form", spy)
     source_module.forget_readings()
+    return names
+
+
+def test_a_file_read_again_is_not_parsed_again_and_each_caller_gets_its_own_note(
+    readings: list[str],
+) -> None:
+    """Preview, then import: the upload's second reading is the first one's copy."""
     data = SAMPLE_DOCX.read_bytes()
     first = load_note(source_of(data, Path("upload.docx")))
     first.notices.append("a caller's own notice")
@@ -47,16 +53,7 @@ def test_a_file_read_again_is_not_parsed_again_and_each_caller_gets_its_own_note
     assert third.rows == first.rows
 
 
-def test_only_the_last_few_readings_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
-    readings: list[str] = []
-    read_form = source_module._read_form
-
-    def spy(source: source_module.SourceFile, where: str, *args: object) -> object:
-        readings.append(where)
-        return read_form(source, where, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(source_module, "_read_form", spy)
-    source_module.forget_readings()
+def test_only_the_last_few_readings_are_kept(readings: list[str]) -> None:
     data = SAMPLE_DOCX.read_bytes()
     names = [f"copy-{n}.docx" for n in range(source_module.KEPT_READINGS + 1)]
     for name in names:
