@@ -169,7 +169,7 @@ def place_events(
         body = body_of(row.title, row.name)
         if body is None:
             continue
-        series_id = _series_for(session, known[row.section_id], row.section_id, body, now=now)
+        series_id = _series_for(session, known[row.section_id], row.section_id, body)
         if series_id is None:
             series = Series(
                 section_id=row.section_id, name=body.name, created_at=now, updated_at=now
@@ -207,7 +207,7 @@ def place_stored_events(session: Session, *, now: dt.datetime) -> int:
 
 
 def _series_for(
-    session: Session, bodies: list[SeriesBody], section_id: int, body: Body, *, now: dt.datetime
+    session: Session, bodies: list[SeriesBody], section_id: int, body: Body
 ) -> int | None:
     """The series a body's name leads to in a section, learning the name when new."""
     for known in bodies:
