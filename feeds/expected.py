@@ -58,13 +58,12 @@ def expected_markers(
     )
     if not in_scope:
         return []
-    names = dict(session.execute(select(Section.id, Section.name)).all())
     oldest = None if past_days is None else today - dt.timedelta(days=past_days)
     markers = [
         ExpectedMarker(
             series.id,
             series.name,
-            names[series.section_id],
+            series.section,
             rhythm.expected,
             rhythm.median_interval_days,
             rhythm.last_held,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from operator import itemgetter
@@ -140,7 +140,9 @@ def place_events(
 ) -> None:
     """Put new events whose titles name a body into their body's series (or a new one).
 
-    Events are taken in the note's order; flushes, never commits.
+    Events are taken in the note's order. Every row is written in batches, so
+    that a large note costs a few statements, not a few per new series;
+    flushes, never commits.
     """
     ids = sorted(event_ids)
     rows: list[Any] = []
@@ -158,38 +160,136 @@ def place_events(
             .where(Event.id.in_(ids[start : start + _CHUNK]))
         ).all()
     rows.sort(key=lambda row: (row.section_position, row.position, row.id))
-    sections = {row.section_id for row in rows}
-    known: dict[int, list[SeriesBody]] = defaultdict(list)
-    for body_row in session.scalars(
-        select(SeriesBody).where(SeriesBody.section_id.in_(sections)).order_by(SeriesBody.id)
+    known: dict[int, list[_Name]] = defaultdict(list)
+    for section_id, key, is_named, series_id in session.execute(
+        select(SeriesBody.section_id, SeriesBody.key, SeriesBody.is_named, SeriesBody.series_id)
+        .where(SeriesBody.section_id.in_({row.section_id for row in rows}))
+        .order_by(SeriesBody.id)
     ):
-        known[body_row.section_id].append(body_row)
-    placed: list[dict[str, Any]] = []
+        known[section_id].append(_Name(key, is_named, series_id))
+    created: list[_NewSeries] = []
+    learned: list[tuple[int, _Name]] = []
+    placed: list[tuple[int, int | _NewSeries, int | None]] = []
     for row in rows:
         body = body_of(row.title, row.name)
         if body is None:
             continue
-        series_id = _series_for(session, known[row.section_id], row.section_id, body)
-        if series_id is None:
-            series = Series(
-                section_id=row.section_id, name=body.name, created_at=now, updated_at=now
-            )
-            series.revisions.append(
-                SeriesRevision(
-                    kind=SeriesChange.CREATED,
-                    changes={"name": body.name},
-                    document_version_id=document_version_id,
-                    changed_at=now,
-                )
-            )
-            session.add(series)
-            session.flush()
-            series_id = series.id
-            _add_body(session, known[row.section_id], row.section_id, series_id, body)
-        placed.append({"event_id": row.id, "series_id": series_id, "meeting_number": body.number})
-    if placed:
-        session.execute(insert(SeriesMember), placed)
+        names = known[row.section_id]
+        series = _series_for(names, body)
+        if series is None:
+            series = _NewSeries(row.section_id, body.name)
+            created.append(series)
+        if all(name.key != body.key for name in names):
+            names.append(_Name(body.key, body.is_named, series))
+            learned.append((row.section_id, names[-1]))
+        placed.append((row.id, series, body.number))
+    if not placed:
+        return
+    new_ids = _insert_series(session, created, now=now, document_version_id=document_version_id)
+
+    def resolved(series: int | _NewSeries) -> int:
+        return new_ids[id(series)] if isinstance(series, _NewSeries) else series
+
+    for chunk in _chunks(
+        [
+            {
+                "section_id": section_id,
+                "series_id": resolved(name.series),
+                "key": name.key,
+                "is_named": name.is_named,
+            }
+            for section_id, name in learned
+        ]
+    ):
+        session.execute(insert(SeriesBody), chunk)
+    for chunk in _chunks(
+        [
+            {"event_id": event_id, "series_id": resolved(series), "meeting_number": number}
+            for event_id, series, number in placed
+        ]
+    ):
+        # On the connection, not through the ORM: the ORM sends a statement per run
+        # of rows with the same columns set, and meeting_number is None in every other.
+        session.connection().execute(insert(SeriesMember), chunk)
     session.flush()
+
+
+class _NewSeries:
+    """A series an import is making, before it has an id (one object per series)."""
+
+    def __init__(self, section_id: int, name: str) -> None:
+        self.section_id = section_id
+        self.name = name
+
+
+class _Name(NamedTuple):
+    """A body name known in a section, and the series it leads to."""
+
+    key: str
+    is_named: bool
+    series: int | _NewSeries
+
+
+def _series_for(names: list[_Name], body: Body) -> int | _NewSeries | None:
+    """The series a body's name leads to among a section's ``names``, None for a new body."""
+    for name in names:
+        if name.key == body.key:
+            return name.series
+    if body.is_named:
+        return None
+    alike = [name for name in names if not name.is_named and same_body(name.key, body.key)]
+    if not alike:
+        return None
+    # The most specific name of the body decides between two that both begin it,
+    # the first known on a tie.
+    return max(alike, key=lambda name: len(name.key.split())).series
+
+
+def _insert_series(
+    session: Session,
+    created: list[_NewSeries],
+    *,
+    now: dt.datetime,
+    document_version_id: int | None,
+) -> dict[int, int]:
+    """Insert ``created`` with their "created" revisions; ``id()`` of each -> its series id.
+
+    The ids come back with (section, name), which tell an import's new series
+    apart: within a section a name gives one key (``models.body.key_words``),
+    and an import makes one series per key.
+    """
+    by_pair = {(series.section_id, series.name): series for series in created}
+    assert len(by_pair) == len(created), "two new series of one section share a name"
+    new_ids: dict[int, int] = {}
+    returning = insert(Series).returning(Series.id, Series.section_id, Series.name)
+    for chunk in _chunks(created):
+        rows = [
+            {"section_id": s.section_id, "name": s.name, "created_at": now, "updated_at": now}
+            for s in chunk
+        ]
+        for series_id, section_id, name in session.execute(returning, rows):
+            new_ids[id(by_pair[section_id, name])] = series_id
+    for chunk in _chunks(created):
+        session.execute(
+            insert(SeriesRevision),
+            [
+                {
+                    "series_id": new_ids[id(series)],
+                    "kind": SeriesChange.CREATED,
+                    "changes": {"name": series.name},
+                    "document_version_id": document_version_id,
+                    "actor": None,
+                    "changed_at": now,
+                }
+                for series in chunk
+            ],
+        )
+    return new_ids
+
+
+def _chunks(items: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
 
 
 def place_stored_events(session: Session, *, now: dt.datetime) -> int:
@@ -206,35 +306,6 @@ def place_stored_events(session: Session, *, now: dt.datetime) -> int:
     return session.scalar(select(func.count()).select_from(SeriesMember)) or 0
 
 
-def _series_for(
-    session: Session, bodies: list[SeriesBody], section_id: int, body: Body
-) -> int | None:
-    """The series a body's name leads to in a section, learning the name when new."""
-    for known in bodies:
-        if known.key == body.key:
-            return known.series_id
-    if body.is_named:
-        return None
-    alike = [k for k in bodies if not k.is_named and same_body(k.key, body.key)]
-    if not alike:
-        return None
-    # The most specific name of the body decides between two that both begin it.
-    best = max(alike, key=lambda k: (len(k.key.split()), -k.id))
-    _add_body(session, bodies, section_id, best.series_id, body)
-    return best.series_id
-
-
-def _add_body(
-    session: Session, bodies: list[SeriesBody], section_id: int, series_id: int, body: Body
-) -> None:
-    row = SeriesBody(
-        section_id=section_id, series_id=series_id, key=body.key, is_named=body.is_named
-    )
-    session.add(row)
-    session.flush()
-    bodies.append(row)
-
-
 class Member(NamedTuple):
     """A listed event of a series, in the note's order."""
 
@@ -246,6 +317,8 @@ class Member(NamedTuple):
 class SeriesRhythm:
     id: int
     section_id: int
+    #: The section's name.
+    section: str
     name: str
     #: The category most of its events have (the latest one's on a tie): what a
     #: subscriber's categories are compared with.
@@ -275,7 +348,7 @@ def series_rhythms(
     more than the query.
     """
     series_query = (
-        select(Series.id, Series.section_id, Series.name)
+        select(Series.id, Series.section_id, Section.name, Series.name)
         .join(Section, Series.section_id == Section.id)
         .order_by(Section.position, Series.id)
     )
@@ -309,7 +382,7 @@ def series_rhythms(
 
 def _rhythms(
     connection: Connection,
-    series_query: Select[int, int, str],
+    series_query: Select[int, int, str, str],
     members_query: Select[*tuple[Any, ...]],
     today: dt.date,
     settings: RhythmSettings | None,
@@ -341,7 +414,7 @@ def _rhythms(
         meetings.append(Meeting(status, precision, start, end, number))
         categories.append(category)
     result = []
-    for series_id, section_id, name in connection.execute(series_query).all():
+    for series_id, section_id, section, name in connection.execute(series_query).all():
         if series_id not in grouped:
             continue  # every event of it removed
         members, meetings, categories = grouped[series_id]
@@ -350,6 +423,7 @@ def _rhythms(
             SeriesRhythm(
                 series_id,
                 section_id,
+                section,
                 name,
                 Category(max(reversed(categories), key=counts.__getitem__)),
                 tuple(members),

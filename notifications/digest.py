@@ -101,14 +101,7 @@ class Digest:
     awaiting: list[Occurrence]
     overdue: list[Occurrence]
     changes: list[Change]
-    dialogues: list[Dialogue]
-
-
-class Dialogue(NamedTuple):
-    """A late or stalled series, with the name of its section."""
-
-    section: str
-    series: SeriesRhythm
+    dialogues: list[SeriesRhythm]
 
 
 def late_dialogues(
@@ -118,12 +111,11 @@ def late_dialogues(
     policy: ReminderPolicy,
     sections: Iterable[int] | None = None,
     categories: Collection[Category] | None = None,
-) -> list[Dialogue]:
+) -> list[SeriesRhythm]:
     """The late or stalled series of ``sections`` (all when None) whose category is one of
     ``categories`` (any when None), in the note's order."""
-    names: dict[int, str] = dict(session.execute(select(Section.id, Section.name)).all())
     return [
-        Dialogue(names[series.section_id], series)
+        series
         for series in series_rhythms(
             session, today=today, settings=policy.rhythm, section_ids=sections
         )
@@ -306,13 +298,13 @@ class _Renderer:
         self._html = vars(TEMPLATES.get_template("digest_items.html").make_module(values))
         self._shells = (TEMPLATES.get_template("digest.txt"), TEMPLATES.get_template("digest.html"))
 
-    def item(self, kind: str, value: Occurrence | Change | Dialogue) -> _Rendered:
+    def item(self, kind: str, value: Occurrence | Change | SeriesRhythm) -> _Rendered:
         """An ``upcoming``, ``awaiting`` or ``overdue`` occurrence, a ``change`` or a
         ``dialogue``."""
         return _Rendered(self._text[kind](value), _markup(self._html[kind](value)))
 
     def listing(
-        self, kind: str, values: Sequence[Occurrence] | Sequence[Change] | Sequence[Dialogue]
+        self, kind: str, values: Sequence[Occurrence] | Sequence[Change] | Sequence[SeriesRhythm]
     ) -> _Part:
         return _listing([self.item(kind, v) for v in values])
 
@@ -537,13 +529,13 @@ class DigestBuilder:
             dialogues=_listing([r for _, r in self._picked_dialogues(subscriber)]),
         )
 
-    def _picked_dialogues(self, subscriber: Subscriber) -> list[tuple[Dialogue, _Rendered]]:
+    def _picked_dialogues(self, subscriber: Subscriber) -> list[tuple[SeriesRhythm, _Rendered]]:
         sections, categories = self._scope(subscriber)
         return [
             (d, rendered)
             for d, rendered in self._dialogues
-            if (sections is None or d.series.section_id in sections)
-            and (categories is None or d.series.category in categories)
+            if (sections is None or d.section_id in sections)
+            and (categories is None or d.category in categories)
         ]
 
     def _scope(self, subscriber: Subscriber) -> Scope:

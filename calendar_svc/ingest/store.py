@@ -61,35 +61,42 @@ def store_sections(
         slug -> id for the note's sections, and the slugs of those created.
     """
     existing = {s.slug: s for s in session.scalars(select(Section))}
-    created = []
+    taken_iso = {s.iso_code for s in existing.values()} - {None}
+    new_rows: list[dict[str, Any]] = []
     for position, block in enumerate(note.sections):
         identity: SectionIdentity = block.identity
         section = existing.get(identity.slug)
         if section is None:
-            section = Section(
-                slug=identity.slug,
-                name=identity.name,
-                group=identity.group,
-                iso_code=identity.iso_code if _iso_free(existing, identity) else None,
-                position=position,
-                created_at=now,
+            iso_code = identity.iso_code if identity.iso_code not in taken_iso else None
+            taken_iso.add(iso_code)
+            new_rows.append(
+                {
+                    "slug": identity.slug,
+                    "name": identity.name,
+                    "group": identity.group,
+                    "iso_code": iso_code,
+                    "position": position,
+                    "created_at": now,
+                }
             )
-            session.add(section)
-            existing[identity.slug] = section
-            created.append(identity.slug)
         else:
             section.position = position
             if identity.is_known:
                 section.name, section.group = identity.name, identity.group
     session.flush()
-    ids = {block.identity.slug: existing[block.identity.slug].id for block in note.sections}
-    return ids, created
-
-
-def _iso_free(existing: dict[str, Section], identity: SectionIdentity) -> bool:
-    return identity.iso_code is not None and all(
-        s.iso_code != identity.iso_code for s in existing.values()
-    )
+    ids = {slug: section.id for slug, section in existing.items()}
+    # One batched INSERT ... RETURNING: the slug returned says whose each id is
+    # (a new note with hundreds of sections would otherwise be as many statements).
+    for chunk in _chunks(new_rows):
+        ids.update(
+            (slug, id_)
+            for id_, slug in session.execute(
+                insert(Section).returning(Section.id, Section.slug), chunk
+            )
+        )
+    return {block.identity.slug: ids[block.identity.slug] for block in note.sections}, [
+        row["slug"] for row in new_rows
+    ]
 
 
 def store_events(
