@@ -111,6 +111,8 @@ _BODY_NOUNS = frozenset(
         "consultations",
         "platform",
         "process",
+        "commission",
+        "panel",
     ]
 )
 #: Words no name is compared by ("EU-Pakistan" is a partner, not part of the name).
