@@ -422,6 +422,30 @@ def test_series_lists_the_late_and_stalled_dialogues(imported: Run) -> None:
     }
 
 
+def test_init_db_places_the_events_a_database_held_before_series(run: Runner) -> None:
+    from models import make_engine
+    from models.migrate import downgrade
+
+    run("init-db")
+    run("ingest", str(SAMPLE), "--now", "2024-02-06")
+    engine = make_engine(run.database)
+    downgrade(engine, "0009")  # as before series were stored
+    engine.dispose()
+    upgraded = run("init-db")
+    assert upgraded.returncode == 0, upgraded.stderr
+    lines = upgraded.stdout.splitlines()
+    assert lines[0] == "database schema up to date (1 migration(s) applied)"
+    placed = int(lines[1].split()[0])
+    assert lines[1] == f"{placed} stored event(s) put in their series (docs/series.md)"
+    listed = json.loads(run("series", "--format", "json", "--section", "georgia").stdout)
+    jrc = next(s for s in listed if s["name"] == "Joint Readmission Committee")
+    assert [e["sequence"] for e in jrc["events"]] == [9, 10, 11, 12, 13, 14]
+    # Once: a second init-db has nothing to apply and places nothing.
+    assert run("init-db").stdout.splitlines() == [
+        "database schema up to date (0 migration(s) applied)"
+    ]
+
+
 def test_series_refuses_an_unknown_state(imported: Run) -> None:
     result = imported("series", "--state", "overdue")
     assert result.returncode == 2
