@@ -146,7 +146,7 @@ def render_series(listing: list[ListedSeries], *, today: dt.date) -> str:
 
 def _line(series: SeriesRhythm) -> str:
     rhythm = series.rhythm
-    facts = [f"{series.meetings} meetings"]
+    facts = [f"{series.meetings} meeting{'' if series.meetings == 1 else 's'}"]
     if rhythm.median_interval_days is not None:
         facts.append(f"every {rhythm.median_interval_days} days")
     if rhythm.last_held:
