@@ -36,6 +36,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from models import collector
 from models.body import Body, body_of, same_body
 from models.db import Base, intpk, str_enum
+from models.document import DocumentVersion
 from models.event import Category, Event
 from models.occurrence import Occurrence
 from models.rhythm import Meeting, Rhythm, RhythmSettings, rhythm
@@ -129,6 +130,7 @@ class SeriesRevision(Base):
     changed_at: Mapped[dt.datetime]
 
     series: Mapped[Series] = relationship(back_populates="revisions")
+    document_version: Mapped[DocumentVersion | None] = relationship()
 
 
 def place_events(

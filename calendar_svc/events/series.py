@@ -227,7 +227,7 @@ def series_page(
             selectinload(Series.members)
             .joinedload(SeriesMember.event)
             .selectinload(Event.occurrences),
-            selectinload(Series.revisions),
+            selectinload(Series.revisions).joinedload(SeriesRevision.document_version),
         ],
     )
     if series is None:
@@ -266,28 +266,13 @@ def series_history(session: Session, series: Series) -> list[HistoryEntry]:
         if uids
         else {}
     )
-    document_ids = {r.document_version_id for r in series.revisions} - {None}
-    documents = (
-        {
-            d.id: d
-            for d in session.scalars(
-                select(DocumentVersion).where(DocumentVersion.id.in_(document_ids))
-            )
-        }
-        if document_ids
-        else {}
-    )
     ranked: list[tuple[tuple[dt.datetime, int, int], HistoryEntry]] = [
         (
             (revision.changed_at, 1, revision.id),
             HistoryEntry(
                 changed_at=revision.changed_at,
                 actor=revision.actor,
-                document_version=(
-                    documents[revision.document_version_id]
-                    if revision.document_version_id is not None
-                    else None
-                ),
+                document_version=revision.document_version,
                 kind=revision.kind.value,
                 changes=revision.changes,
                 events=tuple(
